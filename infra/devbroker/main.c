@@ -1,0 +1,284 @@
+/*
+ * swb-devbroker - librdkafka's mock cluster as a development Kafka broker.
+ *
+ * Creates the topics named by the configuration (plus --topic extras), prints
+ * the bootstrap address on stdout, writes it to --addr-file (atomically), and
+ * runs until SIGTERM or SIGINT. Everything is in memory. See README.md for
+ * the limits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "swb_config.h"
+#include "swb_err.h"
+#include "swb_log.h"
+#include "swb_mem.h"
+
+extern char **environ;
+
+static const char *const swb__domains[] = {"hotel", "flight", "tour",
+                                           "customer_service"};
+
+struct devbroker_opts {
+        int brokers;
+        int partitions;
+        const char *addr_file;
+        const char **topics; /* --topic extras */
+        size_t topics_cnt;
+};
+
+static void usage(FILE *fp)
+{
+        fprintf(
+            fp,
+            "usage: swb-devbroker [--brokers N] [--partitions N] [--addr-file PATH]\n"
+            "                     [--topic NAME]... [configuration flags]\n"
+            "\n"
+            "  --brokers N       mock brokers in the cluster (default 1)\n"
+            "  --partitions N    partitions of each created topic (default 8)\n"
+            "  --addr-file PATH  write the bootstrap address here (atomically)\n"
+            "  --topic NAME      create NAME too (repeatable)\n"
+            "\n"
+            "The configured topics (topic.requests, topic.route.prefix + each domain,\n"
+            "topic.replies, topic.stream, topic.audit, topic.dlq) are always created.\n"
+            "Configuration flags, SWB_* variables and --config work as for every\n"
+            "switchboard binary (docs/configuration.md).\n");
+}
+
+static int parse_int(const char *flag, const char *s, int min, int max, int *out)
+{
+        char *end;
+        long v;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < min || v > max) {
+                fprintf(
+                    stderr,
+                    "swb-devbroker: %s: expected an integer in %d..%d, got \"%s\"\n",
+                    flag, min, max, s);
+                return -1;
+        }
+        *out = (int)v;
+        return 0;
+}
+
+/* Takes --flag VALUE or --flag=VALUE; @returns the value or NULL when argv[*ip] is not
+ * `flag`. */
+static const char *flag_value(const char *flag, int argc, char **argv, int *ip,
+                              int *missing)
+{
+        const char *a = argv[*ip];
+        size_t n = strlen(flag);
+        if (strncmp(a, flag, n))
+                return NULL;
+        if (a[n] == '=')
+                return a + n + 1;
+        if (a[n])
+                return NULL;
+        if (*ip + 1 >= argc) {
+                *missing = 1;
+                return NULL;
+        }
+        return argv[++*ip];
+}
+
+/*
+ * Pull our own flags out of argv before the configuration sees it (the table
+ * has a `brokers` key of its own: the bootstrap list). On return argv holds
+ * argv[0] and the other arguments.
+ * @returns 0, 1 for --help, -1 on a bad flag.
+ */
+static int parse_own_flags(struct devbroker_opts *o, int *argcp, char **argv)
+{
+        int argc = *argcp, i, out = 1;
+        for (i = 1; i < argc; i++) {
+                const char *v;
+                int missing = 0;
+                if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+                        return 1;
+                if ((v = flag_value("--brokers", argc, argv, &i, &missing))) {
+                        if (parse_int("--brokers", v, 1, 64, &o->brokers))
+                                return -1;
+                } else if ((v = flag_value("--partitions", argc, argv, &i, &missing))) {
+                        if (parse_int("--partitions", v, 1, 10000, &o->partitions))
+                                return -1;
+                } else if ((v = flag_value("--addr-file", argc, argv, &i, &missing))) {
+                        o->addr_file = v;
+                } else if ((v = flag_value("--topic", argc, argv, &i, &missing))) {
+                        o->topics = swb_realloc(o->topics, (o->topics_cnt + 1) *
+                                                               sizeof(*o->topics));
+                        o->topics[o->topics_cnt++] = v;
+                } else if (missing) {
+                        fprintf(stderr, "swb-devbroker: %s needs a value\n", argv[i]);
+                        return -1;
+                } else {
+                        argv[out++] = argv[i];
+                }
+        }
+        argv[out] = NULL;
+        *argcp = out;
+        return 0;
+}
+
+/* Write `line` + '\n' to path via a temporary file and rename(2). */
+static int write_addr_file(const char *path, const char *line)
+{
+        char *tmp = swb_asprintf("%s.tmp.%ld", path, (long)getpid());
+        FILE *fp = fopen(tmp, "w");
+        int ok = 0;
+        if (fp) {
+                ok = fprintf(fp, "%s\n", line) > 0;
+                ok = (fflush(fp) == 0) && ok;
+                ok = (fsync(fileno(fp)) == 0) && ok;
+                ok = (fclose(fp) == 0) && ok;
+                if (ok && rename(tmp, path))
+                        ok = 0;
+        }
+        if (!ok) {
+                SWB_ERR(NULL, "cannot write address file %s: %s", path,
+                        strerror(errno));
+                unlink(tmp);
+        }
+        swb_free(tmp);
+        return ok ? 0 : -1;
+}
+
+/* librdkafka's log callback: route into our JSON log (never blocks). */
+static void rdkafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                           const char *buf)
+{
+        swb_log_level_t l = level <= LOG_ERR       ? SWB_LOG_ERROR
+                            : level <= LOG_WARNING ? SWB_LOG_WARN
+                            : level <= LOG_INFO    ? SWB_LOG_INFO
+                                                   : SWB_LOG_DEBUG;
+        SWB_LOG(l, NULL, "rdkafka %s: %s", fac, buf);
+}
+
+static int create_topic(rd_kafka_mock_cluster_t *mc, const char *topic, int partitions,
+                        int replication)
+{
+        rd_kafka_resp_err_t err;
+        if (!topic || !*topic)
+                return 0;
+        err = rd_kafka_mock_topic_create(mc, topic, partitions, replication);
+        if (err) {
+                SWB_ERR(NULL, "cannot create topic %s: %s", topic,
+                        rd_kafka_err2str(err));
+                return -1;
+        }
+        SWB_INFO(NULL, "created topic %s (%d partitions, replication %d)", topic,
+                 partitions, replication);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        struct devbroker_opts o = {.brokers = 1, .partitions = 8};
+        swb_config_t *cfg = NULL;
+        rd_kafka_conf_t *conf = NULL;
+        rd_kafka_t *rk = NULL;
+        rd_kafka_mock_cluster_t *mc = NULL;
+        const char *bootstraps;
+        char errstr[512];
+        sigset_t sigs;
+        int sig = 0, rc = 1, replication, level, r;
+        size_t i;
+
+        r = parse_own_flags(&o, &argc, argv);
+        if (r) {
+                usage(r > 0 ? stdout : stderr);
+                rc = r > 0 ? 0 : 2;
+                goto done;
+        }
+        cfg = swb_config_new();
+        if (swb_config_from_args(cfg, &argc, argv, environ, errstr, sizeof(errstr))) {
+                fprintf(stderr, "swb-devbroker: %s\n", errstr);
+                rc = 2;
+                goto done;
+        }
+        if (argc > 1) {
+                fprintf(stderr, "swb-devbroker: unknown argument %s\n", argv[1]);
+                usage(stderr);
+                rc = 2;
+                goto done;
+        }
+        level = swb_log_level_parse(cfg->log_level);
+        swb_log_init(cfg->name && *cfg->name ? cfg->name : "devbroker",
+                     level < 0 ? SWB_LOG_INFO : (swb_log_level_t)level);
+
+        /* Block the stop signals before librdkafka starts its threads, so they
+         * inherit the mask and only sigwait() below sees them. */
+        sigemptyset(&sigs);
+        sigaddset(&sigs, SIGTERM);
+        sigaddset(&sigs, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        conf = rd_kafka_conf_new();
+        rd_kafka_conf_set_log_cb(conf, rdkafka_log_cb);
+        rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        if (!rk) {
+                SWB_ERR(NULL, "rd_kafka_new: %s", errstr);
+                rd_kafka_conf_destroy(conf);
+                goto done;
+        }
+        mc = rd_kafka_mock_cluster_new(rk, o.brokers);
+        if (!mc) {
+                SWB_ERR(NULL, "cannot create the mock cluster (%d brokers)", o.brokers);
+                goto done;
+        }
+
+        replication = o.brokers < 3 ? o.brokers : 3;
+        if (create_topic(mc, cfg->topic_requests, o.partitions, replication))
+                goto done;
+        for (i = 0; i < SWB_ARRAY_LEN(swb__domains); i++) {
+                char *t = swb_config_route_topic(cfg, swb__domains[i]);
+                int e = create_topic(mc, t, o.partitions, replication);
+                swb_free(t);
+                if (e)
+                        goto done;
+        }
+        if (create_topic(mc, cfg->topic_replies, o.partitions, replication) ||
+            create_topic(mc, cfg->topic_stream, o.partitions, replication) ||
+            create_topic(mc, cfg->topic_audit, o.partitions, replication) ||
+            create_topic(mc, cfg->topic_dlq, o.partitions, replication))
+                goto done;
+        for (i = 0; i < o.topics_cnt; i++)
+                if (create_topic(mc, o.topics[i], o.partitions, replication))
+                        goto done;
+
+        bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
+        if (o.addr_file && write_addr_file(o.addr_file, bootstraps))
+                goto done;
+        printf("%s\n", bootstraps);
+        fflush(stdout);
+        SWB_INFO(NULL, "dev broker up: %d broker(s) at %s", o.brokers, bootstraps);
+
+        do {
+                if (sigwait(&sigs, &sig))
+                        sig = 0;
+        } while (sig != SIGTERM && sig != SIGINT);
+        SWB_INFO(NULL, "signal %d: shutting down", sig);
+        if (o.addr_file)
+                unlink(o.addr_file);
+        rc = 0;
+
+done:
+        if (mc)
+                rd_kafka_mock_cluster_destroy(mc);
+        if (rk)
+                rd_kafka_destroy(rk);
+        swb_config_destroy(cfg);
+        swb_free(o.topics);
+        return rc;
+}

@@ -1,0 +1,423 @@
+#include "swb_config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "swb_mem.h"
+
+typedef enum { SWB_CT_STR, SWB_CT_INT } swb_ctype_t;
+
+struct swb_config_row {
+        const char *name;
+        swb_ctype_t type;
+        const char *def;
+        size_t offset;
+        int min, max; /* SWB_CT_INT */
+        int secret;
+        const char *desc;
+};
+
+#define STR(n, f, d, desc)          {n, SWB_CT_STR, d, offsetof(swb_config_t, f), 0, 0, 0, desc}
+#define SECRET(n, f, d, desc)       {n, SWB_CT_STR, d, offsetof(swb_config_t, f), 0, 0, 1, desc}
+#define INT(n, f, d, lo, hi, desc)  {n, SWB_CT_INT, d, offsetof(swb_config_t, f), lo, hi, 0, desc}
+
+/* The one table. Keep rows grouped; docs/configuration.md is generated from it. */
+static const struct swb_config_row swb__rows[] = {
+        STR("name", name, "", "Process name used in logs and run files (default: the program name)."),
+        STR("log.level", log_level, "info", "Log level: debug, info, warn, error, off."),
+        STR("run.dir", run_dir, "", "Directory for <name>.pid and <name>.port files; empty: none."),
+        INT("http.port", http_port, "0", 0, 65535, "HTTP port for /health/* and /metrics; 0 picks a free one."),
+        STR("http.bind", http_bind, "127.0.0.1", "Address the HTTP endpoints bind to."),
+        STR("brokers", brokers, "127.0.0.1:9092", "Kafka bootstrap servers (bootstrap.servers)."),
+        STR("topic.requests", topic_requests, "swb.requests", "Incoming AgentRequests (key = session_id)."),
+        STR("topic.route.prefix", topic_route_prefix, "swb.route.", "Routed requests go to <prefix><domain>."),
+        STR("topic.replies", topic_replies, "swb.replies", "AgentReplies."),
+        STR("topic.stream", topic_stream, "swb.stream", "StreamEvents (partial replies)."),
+        STR("topic.audit", topic_audit, "swb.audit", "AuditEvents, one per stage."),
+        STR("topic.dlq", topic_dlq, "swb.dlq", "Dead letters: the original bytes with swb.error.* headers."),
+        STR("group.supervisor", group_supervisor, "swb-supervisor", "Consumer group of the supervisors."),
+        STR("group.agent.prefix", group_agent_prefix, "swb-agent-", "Agents of domain D join group <prefix>D."),
+        STR("reply.topic.allowed.prefixes", reply_topic_allowed_prefixes, "swb.replies",
+            "Comma-separated prefixes a request's reply_topic must start with to be honoured; "
+            "otherwise replies go to topic.replies."),
+        STR("group.instance.id", group_instance_id, "", "Static group membership id (group.instance.id); empty: dynamic."),
+        INT("max.message.bytes", max_message_bytes, "1000000", 1024, 100000000,
+            "Larger incoming messages are dead-lettered as too_large."),
+        INT("shutdown.timeout.ms", shutdown_timeout_ms, "8000", 100, 600000,
+            "On SIGTERM, how long in-flight work may take before the worker closes anyway."),
+        STR("schema.registry.url", schema_registry_url, "",
+            "Confluent-compatible Schema Registry; empty: Avro single-object encoding."),
+        STR("pg.url", pg_url, "", "PostgreSQL connection URL (libpq)."),
+        STR("redis.url", redis_url, "", "Redis URL, redis://host:port/db."),
+        STR("llm.url", llm_url, "", "OpenAI-compatible chat-completions base URL; empty: deterministic planner."),
+        SECRET("llm.api.key", llm_api_key, "", "Bearer token for llm.url."),
+        STR("llm.model", llm_model, "gpt-4o-mini", "Model name sent to llm.url."),
+        STR("domain", domain, "", "swb-agent: the domain served (hotel, flight, tour, customer_service)."),
+};
+
+/* SWB_* variables that belong to tools and scripts, not to the table. */
+static const char *const swb__env_ignored[] = {
+        "SWB_CONFIG_FILE", "SWB_TEST_STATE", "SWB_BIN_DIR", "SWB_TEST_TIMEOUT_MULTIPLIER",
+        "SWB_STATE", "SWB_SANITIZE", "SWB_BUILD_DIR", NULL,
+};
+
+/* Per-row source, kept beside the struct (not in it) so the struct stays plain. */
+struct swb_config_priv {
+        swb_config_t pub;
+        unsigned char src[SWB_ARRAY_LEN(swb__rows)];
+};
+
+static const struct swb_config_row *swb__row(const char *key, size_t *idx)
+{
+        size_t i;
+        for (i = 0; i < SWB_ARRAY_LEN(swb__rows); i++)
+                if (!strcmp(swb__rows[i].name, key)) {
+                        if (idx)
+                                *idx = i;
+                        return &swb__rows[i];
+                }
+        return NULL;
+}
+
+static swb_err_t swb__set_row(swb_config_t *cfg, const struct swb_config_row *row,
+                              const char *value, char *errstr, size_t errstr_size)
+{
+        void *field = (char *)cfg + row->offset;
+        if (row->type == SWB_CT_STR) {
+                char **s = field;
+                swb_free(*s);
+                *s = swb_strdup(value);
+                return SWB_OK;
+        } else {
+                char *end;
+                long v;
+                errno = 0;
+                v = strtol(value, &end, 10);
+                while (end && isspace((unsigned char)*end))
+                        end++;
+                if (errno || end == value || *end || v < row->min || v > row->max)
+                        return swb_seterr(errstr, errstr_size, SWB_ERR_CONFIG,
+                                          "%s: \"%s\" is not an integer in [%d, %d]",
+                                          row->name, value, row->min, row->max);
+                *(int *)field = (int)v;
+                return SWB_OK;
+        }
+}
+
+swb_config_t *swb_config_new(void)
+{
+        struct swb_config_priv *p = swb_calloc(1, sizeof(*p));
+        size_t i;
+        for (i = 0; i < SWB_ARRAY_LEN(swb__rows); i++)
+                (void)swb__set_row(&p->pub, &swb__rows[i], swb__rows[i].def, NULL, 0);
+        return &p->pub;
+}
+
+void swb_config_destroy(swb_config_t *cfg)
+{
+        size_t i;
+        if (!cfg)
+                return;
+        for (i = 0; i < SWB_ARRAY_LEN(swb__rows); i++)
+                if (swb__rows[i].type == SWB_CT_STR)
+                        swb_free(*(char **)((char *)cfg + swb__rows[i].offset));
+        for (i = 0; i < cfg->kafka_props_cnt * 2; i++)
+                swb_free(cfg->kafka_props[i]);
+        swb_free(cfg->kafka_props);
+        swb_free(cfg);
+}
+
+static void swb__kafka_prop(swb_config_t *cfg, const char *name, const char *value)
+{
+        size_t i;
+        for (i = 0; i < cfg->kafka_props_cnt; i++)
+                if (!strcmp(cfg->kafka_props[2 * i], name)) {
+                        swb_free(cfg->kafka_props[2 * i + 1]);
+                        cfg->kafka_props[2 * i + 1] = swb_strdup(value);
+                        return;
+                }
+        cfg->kafka_props = swb_realloc(cfg->kafka_props,
+                                       (cfg->kafka_props_cnt + 1) * 2 * sizeof(char *));
+        cfg->kafka_props[2 * cfg->kafka_props_cnt] = swb_strdup(name);
+        cfg->kafka_props[2 * cfg->kafka_props_cnt + 1] = swb_strdup(value);
+        cfg->kafka_props_cnt++;
+}
+
+swb_err_t swb_config_set(swb_config_t *cfg, const char *key, const char *value,
+                         swb_config_source_t src, char *errstr, size_t errstr_size)
+{
+        size_t idx;
+        const struct swb_config_row *row;
+        swb_err_t err;
+
+        if (!strncmp(key, "kafka.", 6) && key[6]) {
+                swb__kafka_prop(cfg, key + 6, value);
+                return SWB_OK;
+        }
+        row = swb__row(key, &idx);
+        if (!row)
+                return swb_seterr(errstr, errstr_size, SWB_ERR_CONFIG,
+                                  "unknown configuration key \"%s\"", key);
+        err = swb__set_row(cfg, row, value, errstr, errstr_size);
+        if (!err)
+                ((struct swb_config_priv *)cfg)->src[idx] = (unsigned char)src;
+        return err;
+}
+
+static char *swb__trim(char *s)
+{
+        char *e;
+        while (isspace((unsigned char)*s))
+                s++;
+        e = s + strlen(s);
+        while (e > s && isspace((unsigned char)e[-1]))
+                *--e = '\0';
+        return s;
+}
+
+swb_err_t swb_config_load_file(swb_config_t *cfg, const char *path, char *errstr,
+                               size_t errstr_size)
+{
+        FILE *fp = fopen(path, "r");
+        char line[4096];
+        int lineno = 0;
+        swb_err_t err = SWB_OK;
+
+        if (!fp)
+                return swb_seterr(errstr, errstr_size, SWB_ERR_CONFIG, "%s: %s", path,
+                                  strerror(errno));
+        while (!err && fgets(line, sizeof(line), fp)) {
+                char *s = swb__trim(line), *eq, msg[512];
+                lineno++;
+                if (!*s || *s == '#')
+                        continue;
+                eq = strchr(s, '=');
+                if (!eq) {
+                        err = swb_seterr(errstr, errstr_size, SWB_ERR_CONFIG,
+                                         "%s:%d: expected key = value", path, lineno);
+                        break;
+                }
+                *eq = '\0';
+                err = swb_config_set(cfg, swb__trim(s), swb__trim(eq + 1), SWB_CFG_SRC_FILE,
+                                     msg, sizeof(msg));
+                if (err)
+                        swb_seterr(errstr, errstr_size, err, "%s:%d: %s", path, lineno, msg);
+        }
+        fclose(fp);
+        return err;
+}
+
+/* SWB_LLM_API_KEY -> the row whose name maps to it; kafka.* is derived. */
+static void swb__env_to_key(const char *env, size_t n, char *key, size_t key_size)
+{
+        size_t i;
+        for (i = 0; i < n && i + 1 < key_size; i++)
+                key[i] = env[i] == '_' ? '.' : (char)tolower((unsigned char)env[i]);
+        key[i] = '\0';
+}
+
+static const struct swb_config_row *swb__row_by_env(const char *name, size_t n)
+{
+        size_t i;
+        char key[256];
+        swb__env_to_key(name, n, key, sizeof(key));
+        for (i = 0; i < SWB_ARRAY_LEN(swb__rows); i++) {
+                char want[256];
+                swb__env_to_key(swb__rows[i].name, strlen(swb__rows[i].name), want,
+                                sizeof(want));
+                /* row names use '.', env uses '_': compare with both mapped to '.' */
+                if (!strcmp(key, want))
+                        return &swb__rows[i];
+        }
+        return NULL;
+}
+
+swb_err_t swb_config_load_env(swb_config_t *cfg, char **envp, char *errstr,
+                              size_t errstr_size)
+{
+        char **e;
+        for (e = envp; e && *e; e++) {
+                const char *var = *e, *eq = strchr(var, '=');
+                const struct swb_config_row *row;
+                size_t i, n;
+                int ignored = 0;
+                if (strncmp(var, "SWB_", 4) || !eq)
+                        continue;
+                n = (size_t)(eq - var);
+                for (i = 0; swb__env_ignored[i]; i++)
+                        if (strlen(swb__env_ignored[i]) == n &&
+                            !strncmp(swb__env_ignored[i], var, n))
+                                ignored = 1;
+                if (ignored)
+                        continue;
+                if (n > 10 && !strncmp(var + 4, "KAFKA_", 6)) {
+                        char key[256];
+                        swb__env_to_key(var + 10, n - 10, key, sizeof(key));
+                        swb__kafka_prop(cfg, key, eq + 1);
+                        continue;
+                }
+                row = swb__row_by_env(var + 4, n - 4);
+                if (!row)
+                        return swb_seterr(errstr, errstr_size, SWB_ERR_CONFIG,
+                                          "unknown configuration variable %.*s", (int)n, var);
+                {
+                        swb_err_t err = swb_config_set(cfg, row->name, eq + 1,
+                                                       SWB_CFG_SRC_ENV, errstr, errstr_size);
+                        if (err)
+                                return err;
+                }
+        }
+        return SWB_OK;
+}
+
+swb_err_t swb_config_from_args(swb_config_t *cfg, int *argcp, char **argv, char **envp,
+                               char *errstr, size_t errstr_size)
+{
+        int argc = *argcp, i, out = 1;
+        const char *file = NULL;
+        char **e;
+        swb_err_t err;
+
+        for (e = envp; e && *e; e++)
+                if (!strncmp(*e, "SWB_CONFIG_FILE=", 16))
+                        file = *e + 16;
+        for (i = 1; i < argc; i++) {
+                if (!strcmp(argv[i], "--config") && i + 1 < argc)
+                        file = argv[i + 1];
+                else if (!strncmp(argv[i], "--config=", 9))
+                        file = argv[i] + 9;
+        }
+        if (file && *file && (err = swb_config_load_file(cfg, file, errstr, errstr_size)))
+                return err;
+        if ((err = swb_config_load_env(cfg, envp, errstr, errstr_size)))
+                return err;
+
+        for (i = 1; i < argc; i++) {
+                char *a = argv[i], key[256];
+                const char *val, *eq;
+                size_t n;
+                if (!strcmp(a, "--config")) {
+                        i++;
+                        continue;
+                }
+                if (!strncmp(a, "--config=", 9))
+                        continue;
+                if (strncmp(a, "--", 2) || !a[2]) {
+                        argv[out++] = a;
+                        continue;
+                }
+                eq = strchr(a + 2, '=');
+                n = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+                if (n >= sizeof(key)) {
+                        argv[out++] = a;
+                        continue;
+                }
+                memcpy(key, a + 2, n);
+                key[n] = '\0';
+                if (strncmp(key, "kafka.", 6) && !swb__row(key, NULL)) {
+                        argv[out++] = a; /* the caller's own flag */
+                        continue;
+                }
+                if (eq)
+                        val = eq + 1;
+                else if (i + 1 < argc)
+                        val = argv[++i];
+                else
+                        return swb_seterr(errstr, errstr_size, SWB_ERR_CONFIG,
+                                          "--%s needs a value", key);
+                if ((err = swb_config_set(cfg, key, val, SWB_CFG_SRC_FLAG, errstr,
+                                          errstr_size)))
+                        return err;
+        }
+        argv[out] = NULL;
+        *argcp = out;
+        return SWB_OK;
+}
+
+int swb_config_source(const swb_config_t *cfg, const char *key)
+{
+        size_t idx;
+        if (!swb__row(key, &idx))
+                return -1;
+        return ((const struct swb_config_priv *)cfg)->src[idx];
+}
+
+static const char *const swb__src_names[] = {"default", "file", "env", "flag"};
+
+void swb_config_print(const swb_config_t *cfg, FILE *fp)
+{
+        size_t i;
+        const struct swb_config_priv *p = (const struct swb_config_priv *)cfg;
+        for (i = 0; i < SWB_ARRAY_LEN(swb__rows); i++) {
+                const struct swb_config_row *r = &swb__rows[i];
+                const void *field = (const char *)cfg + r->offset;
+                if (r->type == SWB_CT_INT)
+                        fprintf(fp, "%-30s = %-40d # %s\n", r->name, *(const int *)field,
+                                swb__src_names[p->src[i]]);
+                else {
+                        const char *v = *(char *const *)field;
+                        fprintf(fp, "%-30s = %-40s # %s\n", r->name,
+                                r->secret && v && *v ? "********" : v,
+                                swb__src_names[p->src[i]]);
+                }
+        }
+        for (i = 0; i < cfg->kafka_props_cnt; i++)
+                fprintf(fp, "kafka.%-24s = %-40s # passthrough\n", cfg->kafka_props[2 * i],
+                        cfg->kafka_props[2 * i + 1]);
+}
+
+void swb_config_write_docs(FILE *fp)
+{
+        size_t i, j;
+        fprintf(fp, "# Configuration reference\n\n"
+                    "<!-- generated by `swb-config --docs` from lib/swb_config.c: do not "
+                    "edit -->\n\n"
+                    "Every switchboard process reads the same table. Precedence, lowest "
+                    "first: default, file (`--config FILE` or `SWB_CONFIG_FILE`, `key = "
+                    "value` lines), environment (`SWB_` + the key upper-cased with `.` "
+                    "as `_`), flags (`--key=value`). Unknown keys are rejected. Keys "
+                    "starting with `kafka.` pass through to librdkafka (e.g. "
+                    "`--kafka.linger.ms=5`, `SWB_KAFKA_LINGER_MS=5`). `--print-config` "
+                    "shows the effective values and where each came from.\n\n"
+                    "| key | environment | type | default | description |\n"
+                    "|---|---|---|---|---|\n");
+        for (i = 0; i < SWB_ARRAY_LEN(swb__rows); i++) {
+                const struct swb_config_row *r = &swb__rows[i];
+                char env[256];
+                size_t n = strlen(r->name);
+                for (j = 0; j < n && j + 1 < sizeof(env); j++)
+                        env[j] = r->name[j] == '.' ? '_' : (char)toupper((unsigned char)r->name[j]);
+                env[j] = '\0';
+                fprintf(fp, "| `%s` | `SWB_%s` | %s | `%s` | %s |\n", r->name, env,
+                        r->type == SWB_CT_INT ? "int" : "string", r->def, r->desc);
+        }
+}
+
+char *swb_config_route_topic(const swb_config_t *cfg, const char *domain)
+{
+        return swb_asprintf("%s%s", cfg->topic_route_prefix, domain);
+}
+
+bool swb_config_reply_topic_allowed(const swb_config_t *cfg, const char *topic)
+{
+        const char *p = cfg->reply_topic_allowed_prefixes;
+        if (!topic || !*topic)
+                return false;
+        while (p && *p) {
+                const char *c = strchr(p, ',');
+                size_t n = c ? (size_t)(c - p) : strlen(p);
+                while (n && isspace((unsigned char)*p)) {
+                        p++;
+                        n--;
+                }
+                while (n && isspace((unsigned char)p[n - 1]))
+                        n--;
+                if (n && !strncmp(topic, p, n))
+                        return true;
+                p = c ? c + 1 : NULL;
+        }
+        return false;
+}

@@ -1,0 +1,35 @@
+/*
+ * swb_supervisor - the supervisor's message handler: decode and validate an
+ * AgentRequest, classify it, and either publish a RoutedRequest to the
+ * domain's topic or (out of scope) answer it itself. Audits every stage.
+ */
+#ifndef SWB_SUPERVISOR_H
+#define SWB_SUPERVISOR_H
+
+#include "swb_config.h"
+#include "swb_worker.h"
+
+/** Longest request text accepted, in bytes. */
+#define SWB_SUPERVISOR_MAX_TEXT 8000
+
+typedef struct swb_supervisor_s swb_supervisor_t;
+
+swb_supervisor_t *swb_supervisor_new(const swb_config_t *cfg, char *errstr,
+                                     size_t errstr_size);
+void swb_supervisor_destroy(swb_supervisor_t *s);
+void swb_supervisor_set_worker(swb_supervisor_t *s, swb_worker_t *w);
+
+/** swb_worker handler; opaque is the swb_supervisor_t. */
+swb_err_t swb_supervisor_handle(void *opaque, swb_job_t *job, const rd_kafka_message_t *msg,
+                                char *errstr, size_t errstr_size);
+
+/**
+ * Validate a decoded AgentRequest beyond its schema.
+ * @returns SWB_OK or SWB_ERR_SCHEMA with the reason in errstr.
+ */
+swb_err_t swb_supervisor_validate(const json_t *req, char *errstr, size_t errstr_size);
+
+/** The supervisor's own answer to an out-of-scope request, in the user's language. */
+const char *swb_supervisor_oos_text(const char *locale);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * swb_worker - the consume -> handle -> produce loop shared by every worker.
+ *
+ * A worker owns one consumer (manual offset store), one idempotent producer,
+ * the codec, the HTTP endpoints (/health/live, /health/ready, /metrics) and
+ * the SIGTERM drain. Each consumed message becomes a job; the handler
+ * produces its outputs through swb_job_produce()/swb_job_audit(). The job's
+ * offset is stored only when the handler has returned and every output's
+ * delivery report succeeded, and only as part of the highest contiguous run
+ * of completed offsets of its partition (swb_offsets). A job whose outputs
+ * fail to deliver is handled again (ids are derived, so outputs are the same)
+ * up to 3 times, then dead-lettered.
+ *
+ * A handler that returns an error has its message dead-lettered to topic.dlq:
+ * the original key and bytes, with headers swb.error (class), swb.error.message,
+ * swb.error.retriable, swb.original.topic, swb.original.partition,
+ * swb.original.offset, swb.attempts and swb.first_seen (ms), plus an
+ * AuditEvent of stage dead_lettered. The worker never stops on a bad message.
+ *
+ * Threading: everything runs on the thread that calls swb_worker_run(), except
+ * the HTTP server's own thread (which only reads atomics and the metrics).
+ */
+#ifndef SWB_WORKER_H
+#define SWB_WORKER_H
+
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+
+#include "swb_codec.h"
+#include "swb_config.h"
+#include "swb_err.h"
+#include "swb_http.h"
+#include "swb_log.h"
+#include "swb_metrics.h"
+
+typedef struct swb_worker_s swb_worker_t;
+typedef struct swb_job_s swb_job_t;
+
+/**
+ * Handle one message. Produce outputs with swb_job_*.
+ * @returns SWB_OK, or an error to dead-letter the message (with errstr as the
+ * reason). A retriable error is retried (up to 3 handlings) before that.
+ */
+typedef swb_err_t(swb_worker_handle_cb)(void *opaque, swb_job_t *job,
+                                        const rd_kafka_message_t *msg, char *errstr,
+                                        size_t errstr_size);
+
+struct swb_worker_spec {
+        const char *component;           /* log component and audit agent name */
+        const char *group_id;
+        const char *const *topics;
+        size_t topic_cnt;
+        swb_worker_handle_cb *handle;
+        void *opaque;
+};
+
+/** @returns a new worker (connects nothing yet but librdkafka's clients), or NULL. */
+swb_worker_t *swb_worker_new(const swb_config_t *cfg, const struct swb_worker_spec *spec,
+                             char *errstr, size_t errstr_size);
+void swb_worker_destroy(swb_worker_t *w);
+
+/** Poll until swb_worker_stop() (or SIGTERM/SIGINT when installed), then drain.
+ *  @returns 0 on a clean stop. */
+int swb_worker_run(swb_worker_t *w);
+/** Ask the loop to stop; async-signal-safe. */
+void swb_worker_stop(swb_worker_t *w);
+/** Install SIGTERM/SIGINT handlers that stop `w`. */
+void swb_worker_install_signals(swb_worker_t *w);
+
+swb_codec_t *swb_worker_codec(swb_worker_t *w);
+swb_metrics_t *swb_worker_metrics(swb_worker_t *w);
+swb_http_t *swb_worker_http(swb_worker_t *w);
+const swb_config_t *swb_worker_config(swb_worker_t *w);
+
+/* ------------------------------------------------------------------ jobs */
+
+/** Attach the decoded request (AgentRequest or RoutedRequest): its ids become
+ *  the job's correlation ids and fill audit events. Takes a new reference. */
+void swb_job_set_request(swb_job_t *job, json_t *req);
+/** The attached request or NULL (borrowed). */
+json_t *swb_job_request(swb_job_t *job);
+const swb_corr_t *swb_job_corr(swb_job_t *job);
+/** The W3C traceparent this job's outputs carry. */
+const char *swb_job_traceparent(swb_job_t *job);
+
+/**
+ * Encode `obj` as `type` and produce it to `topic` with `key`; the job's
+ * traceparent header is added. @returns an error if encoding or queueing failed
+ * (then nothing was produced).
+ */
+swb_err_t swb_job_produce(swb_job_t *job, const char *topic, const char *key,
+                          swb_msg_type_t type, const json_t *obj);
+
+/**
+ * Produce an AuditEvent for the attached request: stage, agent (NULL: the
+ * worker's component), details (string values; may be NULL; borrowed).
+ * event_id is derived from (request_id, stage, agent, discriminator) so a
+ * replay produces the same ids. `discriminator` may be NULL.
+ */
+swb_err_t swb_job_audit(swb_job_t *job, const char *stage, const char *agent,
+                        const char *discriminator, const json_t *details);
+
+/**
+ * Produce the AgentReply for the attached request and its `replied` audit
+ * event. reply_id is derived from (request_id, agent): a replayed request gets
+ * the same reply_id. The reply goes to the request's reply_topic when that
+ * matches reply.topic.allowed.prefixes, else to topic.replies; key = session_id.
+ * @param status one of ok, out_of_scope, rejected, error.
+ */
+swb_err_t swb_job_reply(swb_job_t *job, const char *agent, const char *text,
+                        const char *status);
+
+#endif

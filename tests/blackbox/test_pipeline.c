@@ -1,0 +1,421 @@
+/*
+ * Black-box: spawn the real swb-supervisor and the four swb-agent processes
+ * against the dev broker (on topics of their own), drive them as a client
+ * would, and check replies, audit events, dead letters and SIGTERM.
+ */
+#include "swb_test.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <librdkafka/rdkafka.h>
+#include <unistd.h>
+
+#include "swb_client.h"
+#include "swb_codec.h"
+#include "swb_config.h"
+#include "swb_id.h"
+#include "swb_mem.h"
+
+#define N_WORKERS 5
+static const char *const worker_domains[N_WORKERS] = {NULL, "hotel", "flight", "tour",
+                                                      "customer_service"};
+
+static struct {
+        char *brokers;
+        char prefix[64];
+        char rundir[256];
+        char *env[16];
+        pid_t pids[N_WORKERS];
+        swb_config_t *cfg;
+        swb_client_t *client;
+        swb_codec_t *codec;
+} T;
+
+static void set_env(int *n, const char *fmt, const char *a)
+{
+        T.env[(*n)++] = swb_asprintf(fmt, a);
+}
+
+static int setup(void **state)
+{
+        const char *topics[8];
+        char errstr[512];
+        int n = 0, i;
+        char *names[8];
+
+        T.brokers = swb_test_stack_env("SWB_BROKERS");
+        assert_non_null(T.brokers);
+        snprintf(T.prefix, sizeof(T.prefix), "bb%s", swb_test_unique());
+        snprintf(T.rundir, sizeof(T.rundir), "/tmp/swb-bb-%s", swb_test_unique());
+        mkdir(T.rundir, 0755);
+
+        names[0] = swb_asprintf("%s.requests", T.prefix);
+        names[1] = swb_asprintf("%s.route.hotel", T.prefix);
+        names[2] = swb_asprintf("%s.route.flight", T.prefix);
+        names[3] = swb_asprintf("%s.route.tour", T.prefix);
+        names[4] = swb_asprintf("%s.route.customer_service", T.prefix);
+        names[5] = swb_asprintf("%s.replies", T.prefix);
+        names[6] = swb_asprintf("%s.audit", T.prefix);
+        names[7] = swb_asprintf("%s.dlq", T.prefix);
+        for (i = 0; i < 8; i++)
+                topics[i] = names[i];
+        assert_int_equal(swb_test_create_topics(T.brokers, topics, 8, 4), 0);
+        for (i = 0; i < 8; i++)
+                swb_free(names[i]);
+
+        set_env(&n, "SWB_BROKERS=%s", T.brokers);
+        set_env(&n, "SWB_TOPIC_REQUESTS=%s.requests", T.prefix);
+        set_env(&n, "SWB_TOPIC_ROUTE_PREFIX=%s.route.", T.prefix);
+        set_env(&n, "SWB_TOPIC_REPLIES=%s.replies", T.prefix);
+        set_env(&n, "SWB_TOPIC_AUDIT=%s.audit", T.prefix);
+        set_env(&n, "SWB_TOPIC_DLQ=%s.dlq", T.prefix);
+        set_env(&n, "SWB_TOPIC_STREAM=%s.stream", T.prefix);
+        set_env(&n, "SWB_GROUP_SUPERVISOR=%s-supervisor", T.prefix);
+        set_env(&n, "SWB_GROUP_AGENT_PREFIX=%s-agent-", T.prefix);
+        set_env(&n, "SWB_REPLY_TOPIC_ALLOWED_PREFIXES=%s.replies", T.prefix);
+        set_env(&n, "SWB_RUN_DIR=%s", T.rundir);
+        T.env[n] = NULL;
+
+        for (i = 0; i < N_WORKERS; i++) {
+                char log[300];
+                const char *argv_sup[] = {NULL};
+                const char *argv_agent[] = {"--domain", worker_domains[i], NULL};
+                snprintf(log, sizeof(log), "%s/%s.log", T.rundir,
+                         worker_domains[i] ? worker_domains[i] : "supervisor");
+                T.pids[i] = swb_test_spawn(worker_domains[i] ? "swb-agent" : "swb-supervisor",
+                                           worker_domains[i] ? argv_agent : argv_sup,
+                                           (const char *const *)T.env, log);
+                assert_true(T.pids[i] > 0);
+        }
+
+        T.cfg = swb_config_new();
+        for (i = 0; T.env[i]; i++) {
+                char *kv = swb_strdup(T.env[i]), *eq = strchr(kv, '=');
+                char *envp[] = {kv, NULL};
+                (void)eq;
+                assert_int_equal(swb_config_load_env(T.cfg, envp, errstr, sizeof(errstr)), SWB_OK);
+                swb_free(kv);
+        }
+        T.client = swb_client_new(T.cfg, true, errstr, sizeof(errstr));
+        if (!T.client)
+                fail_msg("client: %s", errstr);
+        T.codec = swb_codec_new(NULL, errstr, sizeof(errstr));
+        assert_non_null(T.codec);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        int i;
+        for (i = 0; i < N_WORKERS; i++)
+                if (T.pids[i] > 0)
+                        swb_test_stop(T.pids[i], SIGKILL, 5000);
+        swb_client_destroy(T.client);
+        swb_codec_destroy(T.codec);
+        swb_config_destroy(T.cfg);
+        for (i = 0; T.env[i]; i++)
+                swb_free(T.env[i]);
+        free(T.brokers);
+        return 0;
+}
+
+static json_t *request(const char *session, const char *text, const char *locale)
+{
+        return json_pack("{s:s, s:s, s:s, s:s}", "session_id", session, "user_id", "bb-user",
+                         "text", text, "locale", locale);
+}
+
+static json_t *ask(json_t *req, int timeout_ms)
+{
+        json_t *reply = NULL;
+        char errstr[512];
+        swb_err_t err = swb_client_request(T.client, req, (int)(timeout_ms * swb_test_tmout_multip()),
+                                           &reply, errstr, sizeof(errstr));
+        if (err)
+                fail_msg("no reply: %s", errstr);
+        return reply;
+}
+
+static bool has_stage(json_t *events, const char *stage, const char *agent)
+{
+        size_t i;
+        for (i = 0; i < json_array_size(events); i++) {
+                json_t *e = json_array_get(events, i);
+                if (!strcmp(json_string_value(json_object_get(e, "stage")), stage) &&
+                    !strcmp(json_string_value(json_object_get(e, "agent")), agent))
+                        return true;
+        }
+        return false;
+}
+
+/* The first request also waits for every group to form. */
+static void test_every_agent_answers(void **state)
+{
+        static const struct {
+                const char *text, *locale, *agent, *status;
+        } cases[] = {
+                {"Find me a hotel in Bali", "en", "hotel", "ok"},
+                {"flights from Jakarta to Denpasar tomorrow", "en", "flight", "ok"},
+                {"what tours do you have in Yogyakarta", "en", "tour", "ok"},
+                {"show my bookings", "en", "customer_service", "ok"},
+                {"carikan hotel di Bandung", "id", "hotel", "ok"},
+                {"what is the capital of France", "en", "supervisor", "out_of_scope"},
+        };
+        size_t i;
+        for (i = 0; i < SWB_ARRAY_LEN(cases); i++) {
+                json_t *req = request("bb-session-1", cases[i].text, cases[i].locale);
+                json_t *reply = ask(req, i == 0 ? 60000 : 15000), *audit;
+                const char *rid = json_string_value(json_object_get(req, "request_id"));
+                assert_string_equal(json_string_value(json_object_get(reply, "agent")),
+                                    cases[i].agent);
+                assert_string_equal(json_string_value(json_object_get(reply, "status")),
+                                    cases[i].status);
+                assert_string_equal(json_string_value(json_object_get(reply, "request_id")), rid);
+                assert_true(swb_id_is_uuid(json_string_value(json_object_get(reply, "reply_id"))));
+                assert_true(json_string_length(json_object_get(reply, "text")) > 10);
+
+                /* every stage has its AuditEvent */
+                if (strcmp(cases[i].agent, "supervisor")) {
+                        audit = swb_client_audit(T.client, rid, 5, (int)(10000 * swb_test_tmout_multip()));
+                        assert_true(has_stage(audit, "received", "supervisor"));
+                        assert_true(has_stage(audit, "classified", "supervisor"));
+                        assert_true(has_stage(audit, "routed", "supervisor"));
+                        assert_true(has_stage(audit, "received", cases[i].agent));
+                        assert_true(has_stage(audit, "replied", cases[i].agent));
+                } else {
+                        audit = swb_client_audit(T.client, rid, 3, (int)(10000 * swb_test_tmout_multip()));
+                        assert_true(has_stage(audit, "received", "supervisor"));
+                        assert_true(has_stage(audit, "classified", "supervisor"));
+                        assert_true(has_stage(audit, "replied", "supervisor"));
+                }
+                json_decref(audit);
+                json_decref(reply);
+                json_decref(req);
+        }
+}
+
+static void test_replay_same_reply_id(void **state)
+{
+        json_t *req = request("bb-session-2", "Find me a hotel in Bali", "en");
+        json_t *r1 = ask(req, 15000), *r2;
+        char *again = json_dumps(req, 0);
+        json_t *req2 = json_loads(again, 0, NULL);
+        free(again);
+        r2 = ask(req2, 15000);
+        assert_string_equal(json_string_value(json_object_get(r1, "reply_id")),
+                            json_string_value(json_object_get(r2, "reply_id")));
+        json_decref(r1);
+        json_decref(r2);
+        json_decref(req);
+        json_decref(req2);
+}
+
+struct dlq_seen {
+        const char *want_class;
+        bool found;
+        char topic[128];
+};
+
+static void dlq_cb(void *arg, const void *key, size_t key_len, const void *val, size_t len,
+                   const void *hdrs)
+{
+        struct dlq_seen *s = arg;
+        const void *v;
+        size_t n;
+        if (!hdrs)
+                return;
+        if (!rd_kafka_header_get_last((rd_kafka_headers_t *)hdrs, "swb.error", &v, &n) &&
+            n == strlen(s->want_class) && !memcmp(v, s->want_class, n)) {
+                if (!rd_kafka_header_get_last((rd_kafka_headers_t *)hdrs, "swb.original.topic", &v,
+                                              &n) &&
+                    n < sizeof(s->topic)) {
+                        memcpy(s->topic, v, n);
+                        s->topic[n] = '\0';
+                }
+                if (!rd_kafka_header_get_last((rd_kafka_headers_t *)hdrs, "swb.original.offset", &v,
+                                              &n) &&
+                    !rd_kafka_header_get_last((rd_kafka_headers_t *)hdrs, "swb.error.message", &v,
+                                              &n))
+                        s->found = true;
+        }
+}
+
+static bool dlq_has(void *arg)
+{
+        struct dlq_seen *s = arg;
+        char topic[128];
+        snprintf(topic, sizeof(topic), "%s.dlq", T.prefix);
+        swb_test_read_topic(T.brokers, topic, 300, 3000, dlq_cb, s);
+        return s->found;
+}
+
+static void test_poison_goes_to_dlq(void **state)
+{
+        char errstr[256], want_topic[128];
+        struct dlq_seen s = {"decode", false, ""};
+        struct dlq_seen s2 = {"unknown_schema", false, ""};
+        static const char garbage[] = "this is not avro at all";
+        static const char unknown[] = "\xc3\x01\x01\x02\x03\x04\x05\x06\x07\x08 body";
+        json_t *req, *reply;
+
+        assert_int_equal(swb_client_send_raw(T.client, "poison", garbage, sizeof(garbage) - 1,
+                                             errstr, sizeof(errstr)),
+                         SWB_OK);
+        assert_int_equal(swb_client_send_raw(T.client, "poison", unknown, sizeof(unknown) - 1,
+                                             errstr, sizeof(errstr)),
+                         SWB_OK);
+        assert_true(swb_test_wait_for(dlq_has, &s, 20000));
+        assert_true(swb_test_wait_for(dlq_has, &s2, 20000));
+        snprintf(want_topic, sizeof(want_topic), "%s.requests", T.prefix);
+        assert_string_equal(s.topic, want_topic);
+
+        /* the pipeline keeps answering */
+        req = request("poison", "what tours do you have in Bali", "en");
+        reply = ask(req, 15000);
+        assert_string_equal(json_string_value(json_object_get(reply, "agent")), "tour");
+        json_decref(reply);
+        json_decref(req);
+}
+
+static void test_invalid_request_rejected(void **state)
+{
+        struct dlq_seen s = {"schema", false, ""};
+        json_t *req = request("bb-session-3", "   ", "en"), *reply = ask(req, 15000);
+        assert_string_equal(json_string_value(json_object_get(reply, "agent")), "supervisor");
+        assert_string_equal(json_string_value(json_object_get(reply, "status")), "rejected");
+        assert_true(swb_test_wait_for(dlq_has, &s, 20000));
+        json_decref(reply);
+        json_decref(req);
+}
+
+struct count_ctx {
+        json_t *counts; /* request_id -> number of distinct reply_ids seen, and total */
+        size_t total;
+};
+
+static void count_cb(void *arg, const void *key, size_t key_len, const void *val, size_t len,
+                     const void *hdrs)
+{
+        struct count_ctx *c = arg;
+        json_t *obj = NULL, *ids;
+        char errstr[256];
+        const char *rid;
+        if (swb_codec_decode(T.codec, SWB_MSG_AGENT_REPLY, val, len, NULL, &obj, errstr,
+                             sizeof(errstr)))
+                fail_msg("undecodable reply: %s", errstr);
+        rid = json_string_value(json_object_get(obj, "request_id"));
+        if (!(ids = json_object_get(c->counts, rid)))
+                json_object_set_new(c->counts, rid, ids = json_object());
+        json_object_set_new(ids, json_string_value(json_object_get(obj, "reply_id")),
+                            json_integer(json_integer_value(json_object_get(
+                                    ids, json_string_value(json_object_get(obj, "reply_id")))) +
+                                         1));
+        c->total++;
+        json_decref(obj);
+}
+
+static void test_reply_topic_rules(void **state)
+{
+        char alt[128];
+        json_t *req = request("bb-session-4", "Find me a hotel in Bali", "en"), *reply;
+        struct count_ctx c = {json_object(), 0};
+
+        /* not allowed: the reply still comes, on the default topic */
+        json_object_set_new(req, "reply_topic", json_string("not.allowed"));
+        reply = ask(req, 15000);
+        assert_string_equal(json_string_value(json_object_get(reply, "agent")), "hotel");
+        json_decref(reply);
+        json_decref(req);
+
+        /* allowed prefix: the reply goes there */
+        snprintf(alt, sizeof(alt), "%s.replies.alt", T.prefix);
+        req = request("bb-session-4", "show my bookings", "en");
+        json_object_set_new(req, "request_id", json_string("5f0c8a2e-1111-4222-8333-444455556666"));
+        json_object_set_new(req, "reply_topic", json_string(alt));
+        {
+                json_t *r = NULL;
+                char errstr[256];
+                assert_int_equal(swb_client_request(T.client, req, 3000, &r, errstr, sizeof(errstr)),
+                                 SWB_ERR_TIMEOUT);
+        }
+        swb_test_read_topic(T.brokers, alt, 500, 20000, count_cb, &c);
+        assert_int_equal(c.total, 1);
+        assert_non_null(json_object_get(c.counts, "5f0c8a2e-1111-4222-8333-444455556666"));
+        json_decref(c.counts);
+        json_decref(req);
+}
+
+/* Every request got exactly one reply_id (a replay repeats the same one). */
+static void test_exactly_one_reply_each(void **state)
+{
+        char topic[128];
+        struct count_ctx c = {json_object(), 0};
+        const char *rid;
+        json_t *ids;
+        snprintf(topic, sizeof(topic), "%s.replies", T.prefix);
+        swb_test_read_topic(T.brokers, topic, 1000, 20000, count_cb, &c);
+        assert_true(c.total >= 9);
+        json_object_foreach(c.counts, rid, ids)
+        {
+                if (json_object_size(ids) != 1)
+                        fail_msg("request %s has %zu reply ids", rid, json_object_size(ids));
+        }
+        json_decref(c.counts);
+}
+
+static void test_swb_send_binary(void **state)
+{
+        char cmd[1024], out[4096] = "";
+        FILE *p;
+        size_t n;
+        int i, status;
+        /* swb-send reads its addresses from the environment */
+        for (i = 0; T.env[i]; i++)
+                putenv(T.env[i]);
+        snprintf(cmd, sizeof(cmd), "%s/swb-send --timeout-ms %d 'any flights to Bali?'",
+                 getenv("SWB_BIN_DIR") ? getenv("SWB_BIN_DIR") : SWB_BINARY_DIR "/bin",
+                 (int)(20000 * swb_test_tmout_multip()));
+        p = popen(cmd, "r");
+        assert_non_null(p);
+        n = fread(out, 1, sizeof(out) - 1, p);
+        out[n] = '\0';
+        status = pclose(p);
+        assert_int_equal(WEXITSTATUS(status), 0);
+        if (strncmp(out, "[flight] ", 9))
+                fail_msg("unexpected swb-send output: %s", out);
+}
+
+/* Runs last: every worker drains, commits, leaves and exits 0 within 10 s. */
+static void test_sigterm_clean_exit(void **state)
+{
+        int i;
+        for (i = 0; i < N_WORKERS; i++) {
+                int64_t t0 = swb_test_now_ms();
+                int st = swb_test_stop(T.pids[i], SIGTERM, 10000);
+                T.pids[i] = -1;
+                if (st == -1)
+                        fail_msg("worker %d did not exit within 10 s of SIGTERM", i);
+                assert_true(WIFEXITED(st));
+                assert_int_equal(WEXITSTATUS(st), 0);
+                assert_true(swb_test_now_ms() - t0 < 10000);
+        }
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_every_agent_answers),
+                cmocka_unit_test(test_replay_same_reply_id),
+                cmocka_unit_test(test_poison_goes_to_dlq),
+                cmocka_unit_test(test_invalid_request_rejected),
+                cmocka_unit_test(test_reply_topic_rules),
+                cmocka_unit_test(test_exactly_one_reply_each),
+                cmocka_unit_test(test_swb_send_binary),
+                cmocka_unit_test(test_sigterm_clean_exit),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

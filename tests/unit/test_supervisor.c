@@ -1,0 +1,61 @@
+/* The supervisor's pure parts: validation and the rule router. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "swb_router.h"
+#include "swb_supervisor.h"
+
+static void test_validate(void **state)
+{
+        char why[256];
+        json_t *r = json_pack("{s:s, s:s, s:s, s:s}", "request_id",
+                              "123e4567-e89b-42d3-a456-426614174000", "session_id", "s",
+                              "user_id", "u", "text", "hi");
+        assert_int_equal(swb_supervisor_validate(r, why, sizeof(why)), SWB_OK);
+        json_object_set_new(r, "text", json_string("  \n"));
+        assert_int_equal(swb_supervisor_validate(r, why, sizeof(why)), SWB_ERR_SCHEMA);
+        assert_non_null(strstr(why, "text"));
+        json_object_set_new(r, "text", json_string("ok"));
+        json_object_set_new(r, "request_id", json_string("42"));
+        assert_int_equal(swb_supervisor_validate(r, why, sizeof(why)), SWB_ERR_SCHEMA);
+        assert_non_null(strstr(why, "UUID"));
+        json_decref(r);
+}
+
+static void expect_route(const char *text, const char *domain)
+{
+        swb_route_t r;
+        swb_router_rule(text, &r);
+        if (strcmp(r.domain, domain))
+                fail_msg("\"%s\" routed to %s, expected %s", text, r.domain, domain);
+        assert_true(r.confidence > 0 && r.confidence <= 1);
+        assert_string_equal(r.method, "rule");
+}
+
+static void test_rule(void **state)
+{
+        expect_route("Find me a hotel in Bali", "hotel");
+        expect_route("carikan hotel di Bandung", "hotel");
+        expect_route("flights from Jakarta to Denpasar tomorrow", "flight");
+        expect_route("tiket pesawat ke Medan", "flight");
+        expect_route("what tours do you have in Yogyakarta", "tour");
+        expect_route("paket wisata ke Lombok", "tour");
+        expect_route("cancel booking 42", "customer_service");
+        expect_route("show my bookings", "customer_service");
+        expect_route("cancel my hotel booking", "customer_service");
+        expect_route("what is the capital of France", "out_of_scope");
+        expect_route("", "out_of_scope");
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_validate),
+                cmocka_unit_test(test_rule),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
