@@ -27,11 +27,40 @@ struct swb_agent_ctx {
         const swb_corr_t *corr;
 };
 
-/** A tool the agent (and later the model) can call. */
+/**
+ * What a tool call runs with. The acting user is always ctx->user_id (the
+ * request's user), never an argument the model can set.
+ */
+struct swb_tool_ctx {
+        const swb_config_t *cfg;
+        struct swb_pg_s *pg;       /* PostgreSQL connection of this worker thread */
+        struct swb_cache_s *cache; /* Redis read cache; may be down */
+        const char *user_id;
+        const char *tenant_id;
+        const char *request_id;
+        const char *call_id;       /* stable per request: idempotency keys derive from it */
+        const char *locale;
+        const swb_corr_t *corr;
+};
+
+/**
+ * Run a tool.
+ * @param args   the arguments, already checked against `parameters` (borrowed).
+ * @param result set to a new reference on SWB_OK: compact JSON with ids the
+ *               model can reuse; a refusal or a user-facing error is a normal
+ *               result of the form {"error": {"code": "...", "message": "..."}}.
+ * @returns SWB_OK, or a retriable error (PostgreSQL down, ...) to retry the
+ *          whole message later. Never crashes on bad arguments.
+ */
+typedef swb_err_t(swb_tool_fn)(const struct swb_tool_ctx *ctx, const json_t *args,
+                               json_t **result);
+
+/** A tool the agent (and the model) can call. */
 struct swb_tool {
         const char *name;
         const char *description;
-        const char *parameters; /* JSON schema of the arguments */
+        const char *parameters; /* JSON schema of the arguments (an object schema) */
+        swb_tool_fn *fn;
 };
 
 struct swb_agent_plugin {

@@ -19,11 +19,15 @@ struct swb_job_s {
         swb_worker_t *w;
         rd_kafka_message_t *msg;
         int refcnt;
-        swb_err_t failed;      /* first delivery error, or SWB_OK */
+        swb_err_t failed; /* first delivery error, or SWB_OK */
         int handlings;
         int64_t first_seen_ms;
-        bool orphaned;         /* its partition was revoked: do not store */
-        bool dead_lettering;   /* this handling is the DLQ produce */
+        bool orphaned;       /* its partition was revoked: do not store */
+        bool dead_lettering; /* this handling is the DLQ produce */
+        bool permanent;      /* the handler failed permanently: no retry */
+        bool dlq_pending; /* dead-lettering failed: dead-letter again, do not re-handle
+                           */
+        int64_t retry_at_ms; /* monotonic time before which it is not retried */
         json_t *request;
         char *request_id, *session_id;
         char trace_id[SWB_TRACE_ID_LEN];
@@ -88,7 +92,8 @@ static void swb__job_destroy(swb_job_t *job)
 
 static void swb__job_release(swb_job_t *job);
 
-static void swb__dr_cb(void *opaque, void *msg_opaque, swb_err_t err, const char *errstr)
+static void swb__dr_cb(void *opaque, void *msg_opaque, swb_err_t err,
+                       const char *errstr)
 {
         swb_job_t *job = msg_opaque;
         if (!job)
@@ -129,14 +134,16 @@ static void swb__revoke_cb(void *opaque, const rd_kafka_topic_partition_list_t *
                 const rd_kafka_topic_partition_t *p = &parts->elems[i];
                 for (j = 0; j < w->live_cnt; j++)
                         if (w->live[j]->msg->partition == p->partition &&
-                            !strcmp(rd_kafka_topic_name(w->live[j]->msg->rkt), p->topic))
+                            !strcmp(rd_kafka_topic_name(w->live[j]->msg->rkt),
+                                    p->topic))
                                 w->live[j]->orphaned = true;
                 swb_offsets_forget(w->offsets, p->topic, p->partition);
         }
 }
 
-swb_worker_t *swb_worker_new(const swb_config_t *cfg, const struct swb_worker_spec *spec,
-                             char *errstr, size_t errstr_size)
+swb_worker_t *swb_worker_new(const swb_config_t *cfg,
+                             const struct swb_worker_spec *spec, char *errstr,
+                             size_t errstr_size)
 {
         static const char *const topic_label[] = {"topic", NULL};
         static const char *const reason_label[] = {"reason", NULL};
@@ -147,12 +154,15 @@ swb_worker_t *swb_worker_new(const swb_config_t *cfg, const struct swb_worker_sp
         w->offsets = swb_offsets_new();
         w->metrics = swb_metrics_default();
         swb_metrics_register_build_info(w->metrics, SWB_VERSION);
-        w->m_consumed = swb_metrics_counter(w->metrics, "swb_messages_consumed_total",
-                                            "Messages consumed, by topic.", topic_label);
-        w->m_produced = swb_metrics_counter(w->metrics, "swb_messages_produced_total",
-                                            "Messages delivered, by topic.", topic_label);
-        w->m_dlq = swb_metrics_counter(w->metrics, "swb_dlq_total",
-                                       "Messages dead-lettered, by reason.", reason_label);
+        w->m_consumed =
+            swb_metrics_counter(w->metrics, "swb_messages_consumed_total",
+                                "Messages consumed, by topic.", topic_label);
+        w->m_produced =
+            swb_metrics_counter(w->metrics, "swb_messages_produced_total",
+                                "Messages delivered, by topic.", topic_label);
+        w->m_dlq =
+            swb_metrics_counter(w->metrics, "swb_dlq_total",
+                                "Messages dead-lettered, by reason.", reason_label);
         w->m_inflight = swb_metrics_gauge(w->metrics, "swb_inflight_requests",
                                           "Messages being handled.", NULL);
 
@@ -160,8 +170,9 @@ swb_worker_t *swb_worker_new(const swb_config_t *cfg, const struct swb_worker_sp
                 goto fail;
         if (!(w->producer = swb_producer_new(cfg, swb__dr_cb, w, errstr, errstr_size)))
                 goto fail;
-        if (!(w->consumer = swb_consumer_new(cfg, spec->group_id, spec->topics, spec->topic_cnt,
-                                             swb__revoke_cb, w, errstr, errstr_size)))
+        if (!(w->consumer =
+                  swb_consumer_new(cfg, spec->group_id, spec->topics, spec->topic_cnt,
+                                   swb__revoke_cb, w, errstr, errstr_size)))
                 goto fail;
         if (!(w->http = swb_http_new(cfg->http_bind, cfg->http_port, w->metrics, errstr,
                                      errstr_size)))
@@ -169,11 +180,12 @@ swb_worker_t *swb_worker_new(const swb_config_t *cfg, const struct swb_worker_sp
         swb_http_add_check(w->http, "kafka", swb__check_kafka, w);
         if (cfg->run_dir && *cfg->run_dir) {
                 w->port_file = swb_asprintf("%s/%s.port", cfg->run_dir, cfg->name);
-                if (swb_http_write_port_file(w->http, w->port_file, errstr, errstr_size))
+                if (swb_http_write_port_file(w->http, w->port_file, errstr,
+                                             errstr_size))
                         goto fail;
         }
-        SWB_INFO(NULL, "%s started: group %s, http port %d", spec->component, spec->group_id,
-                 swb_http_port(w->http));
+        SWB_INFO(NULL, "%s started: group %s, http port %d", spec->component,
+                 spec->group_id, swb_http_port(w->http));
         return w;
 fail:
         swb_worker_destroy(w);
@@ -252,8 +264,10 @@ void swb_job_set_request(swb_job_t *job, json_t *req)
         job->request = req;
         swb_free(job->request_id);
         swb_free(job->session_id);
-        job->request_id = swb_strdup(json_string_value(json_object_get(req, "request_id")));
-        job->session_id = swb_strdup(json_string_value(json_object_get(req, "session_id")));
+        job->request_id =
+            swb_strdup(json_string_value(json_object_get(req, "request_id")));
+        job->session_id =
+            swb_strdup(json_string_value(json_object_get(req, "session_id")));
         job->corr.request_id = job->request_id;
         job->corr.session_id = job->session_id;
 }
@@ -283,13 +297,13 @@ swb_err_t swb_job_produce(swb_job_t *job, const char *topic, const char *key,
         swb_err_t err = swb_codec_encode(job->w->codec, type, obj, &buf, &len, errstr,
                                          sizeof(errstr));
         if (err) {
-                SWB_ERR(&job->corr, "encoding %s for %s: %s", swb_codec_type_name(type), topic,
-                        errstr);
+                SWB_ERR(&job->corr, "encoding %s for %s: %s", swb_codec_type_name(type),
+                        topic, errstr);
                 return err;
         }
         job->refcnt++;
-        err = swb_producer_send(job->w->producer, topic, key, key ? strlen(key) : 0, buf, len,
-                                &hdr, 1, job);
+        err = swb_producer_send(job->w->producer, topic, key, key ? strlen(key) : 0,
+                                buf, len, &hdr, 1, job);
         swb_free(buf);
         if (err)
                 job->refcnt--;
@@ -317,21 +331,24 @@ swb_err_t swb_job_audit(swb_job_t *job, const char *stage, const char *agent,
                 agent = job->w->spec.component;
         /* Messages that never decoded have no request id: derive the event id
          * from their position instead, which is just as stable. */
-        snprintf(off, sizeof(off), "%s/%" PRId32 "/%" PRId64, rd_kafka_topic_name(job->msg->rkt),
-                 job->msg->partition, job->msg->offset);
+        snprintf(off, sizeof(off), "%s/%" PRId32 "/%" PRId64,
+                 rd_kafka_topic_name(job->msg->rkt), job->msg->partition,
+                 job->msg->offset);
         swb_id_derive(event_id, "audit", *rid ? rid : off, stage, agent,
                       discriminator ? discriminator : "", NULL);
         d = details ? json_deep_copy(details) : json_object();
         json_object_set_new(d, "trace_id", json_string(job->trace_id));
-        ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I}", "event_id", event_id,
-                       "request_id", rid, "session_id", swb__jstr(job->request, "session_id"),
-                       "user_id", swb__jstr(job->request, "user_id"), "tenant_id",
+        ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I}", "event_id",
+                       event_id, "request_id", rid, "session_id",
+                       swb__jstr(job->request, "session_id"), "user_id",
+                       swb__jstr(job->request, "user_id"), "tenant_id",
                        job->request ? swb__jstr(job->request, "tenant_id") : "default",
                        "stage", stage, "agent", agent, "details", d, "created_at",
                        (json_int_t)swb_now_ms());
         if (!*json_string_value(json_object_get(ev, "tenant_id")))
                 json_object_set_new(ev, "tenant_id", json_string("default"));
-        err = swb_job_produce(job, job->w->cfg->topic_audit, rid, SWB_MSG_AUDIT_EVENT, ev);
+        err = swb_job_produce(job, job->w->cfg->topic_audit, rid, SWB_MSG_AUDIT_EVENT,
+                              ev);
         json_decref(ev);
         return err;
 }
@@ -360,21 +377,27 @@ static void swb__dead_letter(swb_worker_t *w, swb_job_t *job)
         h[6] = (swb_header_t){"swb.attempts", att, strlen(att)};
         h[7] = (swb_header_t){"swb.first_seen", seen, strlen(seen)};
 
-        SWB_WARN(&job->corr, "dead-lettering %s[%s]@%s: %s: %s", rd_kafka_topic_name(m->rkt),
-                 part, off, job->errclass, job->errmsg);
+        SWB_WARN(&job->corr, "dead-lettering %s[%s]@%s: %s: %s",
+                 rd_kafka_topic_name(m->rkt), part, off, job->errclass, job->errmsg);
         job->dead_lettering = true;
+        job->dlq_pending = false;
         job->failed = SWB_OK;
+        job->refcnt =
+            1; /* held while queueing, so no delivery report can finish the job */
         job->refcnt++;
-        if (swb_producer_send(w->producer, w->cfg->topic_dlq, m->key, m->key_len, m->payload,
-                              m->len, h, SWB_ARRAY_LEN(h), job))
+        if (swb_producer_send(w->producer, w->cfg->topic_dlq, m->key, m->key_len,
+                              m->payload, m->len, h, SWB_ARRAY_LEN(h), job)) {
                 job->refcnt--;
-        else
+                job->failed = SWB_ERR_KAFKA_RETRIABLE;
+        } else
                 swb_metric_inc1(w->m_dlq, job->errclass, 1);
-        details = json_pack("{s:s, s:s, s:s, s:s, s:s}", "error", job->errclass, "message",
-                            job->errmsg, "topic", rd_kafka_topic_name(m->rkt), "partition", part,
-                            "offset", off);
-        swb_job_audit(job, "dead_lettered", NULL, NULL, details);
+        details = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s}", "error", job->errclass, "message", job->errmsg,
+            "topic", rd_kafka_topic_name(m->rkt), "partition", part, "offset", off);
+        if (swb_job_audit(job, "dead_lettered", NULL, NULL, details))
+                job->failed = SWB_ERR_KAFKA_RETRIABLE;
         json_decref(details);
+        swb__job_release(job);
 }
 
 static void swb__handle(swb_worker_t *w, swb_job_t *job)
@@ -387,6 +410,7 @@ static void swb__handle(swb_worker_t *w, swb_job_t *job)
 
         job->handlings++;
         job->failed = SWB_OK;
+        job->permanent = false;
         job->refcnt = 1; /* the handler's reference */
         {
                 rd_kafka_headers_t *hdrs = NULL;
@@ -404,13 +428,13 @@ static void swb__handle(swb_worker_t *w, swb_job_t *job)
                                  "message of %zu bytes exceeds max.message.bytes %d",
                                  job->msg->len, w->cfg->max_message_bytes);
         } else
-                err = w->spec.handle(w->spec.opaque, job, job->msg, errstr, sizeof(errstr));
+                err = w->spec.handle(w->spec.opaque, job, job->msg, errstr,
+                                     sizeof(errstr));
         if (err) {
                 job->failed = err;
                 snprintf(job->errclass, sizeof(job->errclass), "%s", swb_err2str(err));
                 snprintf(job->errmsg, sizeof(job->errmsg), "%s", errstr);
-                if (!swb_err_is_retriable(err))
-                        job->handlings = SWB_JOB_MAX_HANDLINGS; /* permanent: no retry */
+                job->permanent = !swb_err_is_retriable(err);
         }
         swb__job_release(job);
 }
@@ -423,15 +447,17 @@ static void swb__job_release(swb_job_t *job)
         if (--job->refcnt > 0)
                 return;
         if (job->failed && !job->orphaned) {
-                if (job->handlings < SWB_JOB_MAX_HANDLINGS || job->dead_lettering) {
-                        /* handle again from the poll loop (never from within a callback) */
-                        if (job->dead_lettering)
-                                job->dead_lettering = false, job->handlings--;
-                        job->next_retry = w->retry_head;
-                        w->retry_head = job;
-                        return;
-                }
-                swb__dead_letter(w, job);
+                /* Handle again, or dead-letter (again), from the poll loop: never
+                 * from within a delivery callback, and after a back-off. */
+                int n = job->dead_lettering ? 3 : job->handlings;
+                bool now =
+                    job->permanent && !job->dead_lettering; /* straight to the DLQ */
+                job->dlq_pending = job->dead_lettering || job->permanent ||
+                                   job->handlings >= SWB_JOB_MAX_HANDLINGS;
+                job->dead_lettering = false;
+                job->retry_at_ms = now ? 0 : swb_mono_ms() + (100 << (n < 6 ? n : 6));
+                job->next_retry = w->retry_head;
+                w->retry_head = job;
                 return;
         }
         swb__live_del(w, job);
@@ -440,7 +466,8 @@ static void swb__job_release(swb_job_t *job)
                 off = swb_offsets_done(w->offsets, rd_kafka_topic_name(job->msg->rkt),
                                        job->msg->partition, job->msg->offset);
                 if (off >= 0)
-                        swb_consumer_store(w->consumer, rd_kafka_topic_name(job->msg->rkt),
+                        swb_consumer_store(w->consumer,
+                                           rd_kafka_topic_name(job->msg->rkt),
                                            job->msg->partition, off);
         }
         swb__job_destroy(job);
@@ -449,6 +476,7 @@ static void swb__job_release(swb_job_t *job)
 static void swb__run_retries(swb_worker_t *w)
 {
         swb_job_t *job = w->retry_head, *next;
+        int64_t now = swb_mono_ms();
         w->retry_head = NULL;
         for (; job; job = next) {
                 next = job->next_retry;
@@ -457,7 +485,10 @@ static void swb__run_retries(swb_worker_t *w)
                         swb__live_del(w, job);
                         swb_metric_inc(w->m_inflight, NULL, -1);
                         swb__job_destroy(job);
-                } else if (job->handlings >= SWB_JOB_MAX_HANDLINGS) {
+                } else if (job->retry_at_ms > now) {
+                        job->next_retry = w->retry_head; /* not yet */
+                        w->retry_head = job;
+                } else if (job->dlq_pending) {
                         swb__dead_letter(w, job);
                 } else {
                         SWB_INFO(&job->corr, "handling again (attempt %d): %s",
@@ -500,8 +531,11 @@ int swb_worker_run(swb_worker_t *w)
                         swb__run_retries(w);
         }
         if (w->live_cnt)
-                SWB_WARN(NULL, "abandoning %zu message(s) after shutdown.timeout.ms; they will "
-                               "be handled again by the group", w->live_cnt);
+                SWB_WARN(
+                    NULL,
+                    "abandoning %zu message(s) after shutdown.timeout.ms; they will "
+                    "be handled again by the group",
+                    w->live_cnt);
         swb_consumer_close(w->consumer);
         swb_producer_flush(w->producer, 2000);
         SWB_INFO(NULL, "stopped cleanly");
@@ -514,7 +548,8 @@ swb_err_t swb_job_reply(swb_job_t *job, const char *agent, const char *text,
         const swb_config_t *cfg = job->w->cfg;
         const char *rid = swb__jstr(job->request, "request_id");
         const char *sid = swb__jstr(job->request, "session_id");
-        const char *rt = json_string_value(json_object_get(job->request, "reply_topic"));
+        const char *rt =
+            json_string_value(json_object_get(job->request, "reply_topic"));
         const char *topic = cfg->topic_replies;
         char reply_id[SWB_UUID_LEN];
         json_t *reply, *details;
@@ -524,25 +559,26 @@ swb_err_t swb_job_reply(swb_job_t *job, const char *agent, const char *text,
                 if (swb_config_reply_topic_allowed(cfg, rt))
                         topic = rt;
                 else
-                        SWB_WARN(&job->corr, "reply_topic \"%s\" is not allowed; replying on %s",
+                        SWB_WARN(&job->corr,
+                                 "reply_topic \"%s\" is not allowed; replying on %s",
                                  rt, topic);
         }
         swb_id_derive(reply_id, "reply", rid, agent, NULL);
-        reply = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "request_id", rid,
-                          "reply_id", reply_id, "session_id", sid, "user_id",
-                          swb__jstr(job->request, "user_id"), "tenant_id",
-                          *swb__jstr(job->request, "tenant_id")
-                                  ? swb__jstr(job->request, "tenant_id")
-                                  : "default",
-                          "agent", agent, "text", text, "status", status, "created_at",
-                          (json_int_t)swb_now_ms(), "request_created_at",
-                          json_integer_value(json_object_get(job->request, "created_at")));
+        reply = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "request_id", rid,
+            "reply_id", reply_id, "session_id", sid, "user_id",
+            swb__jstr(job->request, "user_id"), "tenant_id",
+            *swb__jstr(job->request, "tenant_id") ? swb__jstr(job->request, "tenant_id")
+                                                  : "default",
+            "agent", agent, "text", text, "status", status, "created_at",
+            (json_int_t)swb_now_ms(), "request_created_at",
+            json_integer_value(json_object_get(job->request, "created_at")));
         err = swb_job_produce(job, topic, sid, SWB_MSG_AGENT_REPLY, reply);
         json_decref(reply);
         if (err)
                 return err;
-        details = json_pack("{s:s, s:s, s:s}", "reply_id", reply_id, "status", status, "topic",
-                            topic);
+        details = json_pack("{s:s, s:s, s:s}", "reply_id", reply_id, "status", status,
+                            "topic", topic);
         err = swb_job_audit(job, "replied", agent, NULL, details);
         json_decref(details);
         return err;
