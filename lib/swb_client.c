@@ -78,7 +78,8 @@ swb_client_t *swb_client_new(const swb_config_t *cfg, bool with_audit, char *err
             rd_kafka_conf_set(conf, "enable.auto.commit", "false", kerr, sizeof(kerr)) ||
             /* assign() needs a group id; it is never joined nor committed to */
             rd_kafka_conf_set(conf, "group.id", "swb-client", kerr, sizeof(kerr)) ||
-            rd_kafka_conf_set(conf, "enable.partition.eof", "false", kerr, sizeof(kerr))) {
+            rd_kafka_conf_set(conf, "enable.partition.eof", "false", kerr, sizeof(kerr)) ||
+            rd_kafka_conf_set(conf, "fetch.wait.max.ms", "50", kerr, sizeof(kerr))) {
                 swb_seterr(errstr, errstr_size, SWB_ERR_CONFIG, "%s", kerr);
                 goto fail_conf;
         }

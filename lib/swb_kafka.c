@@ -275,6 +275,9 @@ swb_consumer_t *swb_consumer_new(const swb_config_t *cfg, const char *group_id,
                 "auto.offset.reset", "earliest",
                 "partition.assignment.strategy", "cooperative-sticky",
                 "enable.partition.eof", "false",
+                /* the mock broker answers a fetch only when this expires, so it is
+                 * per-hop latency on the dev stack; 100 ms costs little on Kafka */
+                "fetch.wait.max.ms", "100",
                 "session.timeout.ms", "10000",
                 "heartbeat.interval.ms", "1000",
                 "max.poll.interval.ms", "300000",

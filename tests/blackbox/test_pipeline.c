@@ -249,7 +249,7 @@ static bool dlq_has(void *arg)
         struct dlq_seen *s = arg;
         char topic[128];
         snprintf(topic, sizeof(topic), "%s.dlq", T.prefix);
-        swb_test_read_topic(T.brokers, topic, 300, 3000, dlq_cb, s);
+        swb_test_read_topic(T.brokers, topic, 1, 300, 3000, dlq_cb, s);
         return s->found;
 }
 
@@ -342,7 +342,7 @@ static void test_reply_topic_rules(void **state)
                 assert_int_equal(swb_client_request(T.client, req, 3000, &r, errstr, sizeof(errstr)),
                                  SWB_ERR_TIMEOUT);
         }
-        swb_test_read_topic(T.brokers, alt, 500, 20000, count_cb, &c);
+        swb_test_read_topic(T.brokers, alt, 1, 1000, 20000, count_cb, &c);
         assert_int_equal(c.total, 1);
         assert_non_null(json_object_get(c.counts, "5f0c8a2e-1111-4222-8333-444455556666"));
         json_decref(c.counts);
@@ -357,7 +357,7 @@ static void test_exactly_one_reply_each(void **state)
         const char *rid;
         json_t *ids;
         snprintf(topic, sizeof(topic), "%s.replies", T.prefix);
-        swb_test_read_topic(T.brokers, topic, 1000, 20000, count_cb, &c);
+        swb_test_read_topic(T.brokers, topic, 9, 1500, 20000, count_cb, &c);
         assert_true(c.total >= 9);
         json_object_foreach(c.counts, rid, ids)
         {

@@ -51,10 +51,12 @@ int swb_test_create_topics(const char *brokers, const char *const *names, size_t
                            int partitions);
 
 /**
- * Read every message of `topic` from the beginning until `timeout_ms` passes
- * with nothing new (or max_ms in all). Calls cb for each; returns the count.
+ * Read every message of `topic` from the beginning: until at least `want`
+ * messages were seen and then `idle_ms` passed with nothing new, or max_ms
+ * (scaled) in all. Calls cb for each; returns the count.
  */
-size_t swb_test_read_topic(const char *brokers, const char *topic, int idle_ms, int max_ms,
+size_t swb_test_read_topic(const char *brokers, const char *topic, size_t want, int idle_ms,
+                           int max_ms,
                            void (*cb)(void *arg, const void *key, size_t key_len,
                                       const void *val, size_t len,
                                       const void *hdrs /* rd_kafka_headers_t* */),

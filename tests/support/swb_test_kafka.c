@@ -46,7 +46,8 @@ int swb_test_create_topics(const char *brokers, const char *const *names, size_t
         return rc;
 }
 
-size_t swb_test_read_topic(const char *brokers, const char *topic, int idle_ms, int max_ms,
+size_t swb_test_read_topic(const char *brokers, const char *topic, size_t want, int idle_ms,
+                           int max_ms,
                            void (*cb)(void *arg, const void *key, size_t key_len,
                                       const void *val, size_t len, const void *hdrs),
                            void *arg)
@@ -83,7 +84,7 @@ size_t swb_test_read_topic(const char *brokers, const char *topic, int idle_ms, 
         rd_kafka_topic_destroy(rkt);
         rd_kafka_assign(rk, l);
         rd_kafka_topic_partition_list_destroy(l);
-        while (swb_test_now_ms() - last < idle_ms && swb_test_now_ms() < end) {
+        while ((n < want || swb_test_now_ms() - last < idle_ms) && swb_test_now_ms() < end) {
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 50);
                 if (!m)
                         continue;
