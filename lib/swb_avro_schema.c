@@ -242,8 +242,11 @@ static bool swb__default_ok(const swb_avro_node_t *n, const json_t *j, int depth
                 json_t *v;
                 if (!json_is_array(j))
                         return false;
-                json_array_foreach(
-                    j, i, v) if (!swb__default_ok(n->items, v, depth + 1)) return false;
+                json_array_foreach(j, i, v)
+                {
+                        if (!swb__default_ok(n->items, v, depth + 1))
+                                return false;
+                }
                 return true;
         }
         case SWB_AVRO_MAP: {
@@ -251,9 +254,11 @@ static bool swb__default_ok(const swb_avro_node_t *n, const json_t *j, int depth
                 json_t *v;
                 if (!json_is_object(j))
                         return false;
-                json_object_foreach(
-                    (json_t *)j, k,
-                    v) if (!swb__default_ok(n->items, v, depth + 1)) return false;
+                json_object_foreach((json_t *)j, k, v)
+                {
+                        if (!swb__default_ok(n->items, v, depth + 1))
+                                return false;
+                }
                 return true;
         }
         case SWB_AVRO_RECORD:

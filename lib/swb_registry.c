@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "swb_mem.h"
@@ -174,13 +176,18 @@ swb_err_t swb_registry_register(swb_registry_t *reg, const char *subject,
                                 size_t errstr_size)
 {
         json_t *req = json_pack("{s:s}", "schema", schema_json);
-        char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+        size_t n = req ? json_dumpb(req, NULL, 0, JSON_COMPACT) : 0;
+        char *body = n ? swb_malloc(n + 1) : NULL;
         char *esc = curl_easy_escape(reg->curl, subject, 0);
         char *path = NULL;
         json_t *resp = NULL;
-        json_int_t n;
+        json_int_t got;
         swb_err_t err;
 
+        if (body) {
+                json_dumpb(req, body, n, JSON_COMPACT);
+                body[n] = '\0';
+        }
         if (!body || !esc) {
                 err =
                     swb_seterr(errstr, errstr_size, SWB_ERR_INVALID_ARG,
@@ -190,18 +197,19 @@ swb_err_t swb_registry_register(swb_registry_t *reg, const char *subject,
         path = swb_asprintf("/subjects/%s/versions", esc);
         if ((err = swb__request(reg, path, body, &resp, errstr, errstr_size)))
                 goto done;
-        n = json_integer_value(json_object_get(resp, "id"));
-        if (!json_is_integer(json_object_get(resp, "id")) || n < 0 || n > INT32_MAX) {
+        got = json_integer_value(json_object_get(resp, "id"));
+        if (!json_is_integer(json_object_get(resp, "id")) || got < 0 ||
+            got > INT32_MAX) {
                 err = swb_seterr(errstr, errstr_size, SWB_ERR_TRANSPORT,
                                  "schema registry: no valid id in the answer for %s",
                                  subject);
                 goto done;
         }
-        *id = (int32_t)n;
+        *id = (int32_t)got;
 done:
         json_decref(resp);
         json_decref(req);
-        free(body); /* json_dumps: jansson's allocator, malloc by default */
+        swb_free(body);
         curl_free(esc);
         swb_free(path);
         return err;
