@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# make bench: every figure from one run on one private dev broker.
+set -euo pipefail
+BUILD=${1:-build}
+BIN=$BUILD/bin
+tmp=$(mktemp -d)
+trap 'kill $(cat "$tmp/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+topics=()
+for t in raw.in raw.out sup.in route.hotel route.flight route.tour route.customer_service \
+         replies audit dlq; do topics+=(--topic "bench.$t"); done
+"$BIN/swb-devbroker" --addr-file "$tmp/addr" "${topics[@]}" >/dev/null 2>"$tmp/broker.log" &
+echo $! > "$tmp/pid"
+for _ in $(seq 100); do [ -s "$tmp/addr" ] && break; sleep 0.1; done
+[ -s "$tmp/addr" ] || { echo "bench: dev broker did not start" >&2; exit 1; }
+echo "== switchboard bench ($(nproc) cores, $(date -u +%F)); one dev broker, one run"
+"$BIN/swb-bench" --brokers "$(cat "$tmp/addr")" --bin "$BIN" --count "${SWB_BENCH_COUNT:-20000}"
