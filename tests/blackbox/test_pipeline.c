@@ -403,6 +403,16 @@ static void test_sigterm_clean_exit(void **state)
                 assert_int_equal(WEXITSTATUS(st), 0);
                 assert_true(swb_test_now_ms() - t0 < 10000);
         }
+        /* ... and committed what it did: nothing left for the next member */
+        {
+                char group[128], topic[128];
+                snprintf(group, sizeof(group), "%s-supervisor", T.prefix);
+                snprintf(topic, sizeof(topic), "%s.requests", T.prefix);
+                assert_int_equal(swb_test_group_lag(T.brokers, group, topic), 0);
+                snprintf(group, sizeof(group), "%s-agent-hotel", T.prefix);
+                snprintf(topic, sizeof(topic), "%s.route.hotel", T.prefix);
+                assert_int_equal(swb_test_group_lag(T.brokers, group, topic), 0);
+        }
 }
 
 int main(void)

@@ -62,4 +62,11 @@ size_t swb_test_read_topic(const char *brokers, const char *topic, size_t want, 
                                       const void *hdrs /* rd_kafka_headers_t* */),
                            void *arg);
 
+/**
+ * Sum over the partitions of `topic` of (high watermark - committed offset of
+ * `group`); a partition with no commit counts its whole high watermark.
+ * @returns the lag, or -1 on error.
+ */
+int64_t swb_test_group_lag(const char *brokers, const char *group, const char *topic);
+
 #endif

@@ -101,3 +101,45 @@ size_t swb_test_read_topic(const char *brokers, const char *topic, size_t want, 
         rd_kafka_destroy(rk);
         return n;
 }
+
+int64_t swb_test_group_lag(const char *brokers, const char *group, const char *topic)
+{
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_topic_partition_list_t *l;
+        rd_kafka_topic_t *rkt;
+        rd_kafka_t *rk;
+        char errstr[256];
+        int64_t lag = 0;
+        int i;
+
+        rd_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr, sizeof(errstr));
+        rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof(errstr));
+        if (!(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr))))
+                return -1;
+        rkt = rd_kafka_topic_new(rk, topic, NULL);
+        if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) || md->topic_cnt != 1) {
+                lag = -1;
+                goto out;
+        }
+        l = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
+        for (i = 0; i < md->topics[0].partition_cnt; i++)
+                rd_kafka_topic_partition_list_add(l, topic, i);
+        if (rd_kafka_committed(rk, l, 10000))
+                lag = -1;
+        for (i = 0; lag >= 0 && i < l->cnt; i++) {
+                int64_t lo, hi;
+                if (rd_kafka_query_watermark_offsets(rk, topic, i, &lo, &hi, 10000)) {
+                        lag = -1;
+                        break;
+                }
+                lag += hi - (l->elems[i].offset >= 0 ? l->elems[i].offset : 0);
+        }
+        rd_kafka_topic_partition_list_destroy(l);
+out:
+        if (md)
+                rd_kafka_metadata_destroy(md);
+        rd_kafka_topic_destroy(rkt);
+        rd_kafka_destroy(rk);
+        return lag;
+}
