@@ -46,6 +46,9 @@ static const struct swb_config_row swb__rows[] = {
         STR("group.instance.id", group_instance_id, "", "Static group membership id (group.instance.id); empty: dynamic."),
         INT("max.message.bytes", max_message_bytes, "1000000", 1024, 100000000,
             "Larger incoming messages are dead-lettered as too_large."),
+        INT("worker.max.inflight", max_inflight, "1000", 1, 1000000,
+            "Messages a worker holds in flight; past it, its partitions are paused (polling "
+            "goes on) and resumed below half."),
         INT("shutdown.timeout.ms", shutdown_timeout_ms, "8000", 100, 600000,
             "On SIGTERM, how long in-flight work may take before the worker closes anyway."),
         STR("schema.registry.url", schema_registry_url, "",

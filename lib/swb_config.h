@@ -51,6 +51,7 @@ typedef struct swb_config {
         char *group_instance_id;
         int max_message_bytes;
         int shutdown_timeout_ms;
+        int max_inflight;
         /* encoding */
         char *schema_registry_url;
         /* services */

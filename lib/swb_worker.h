@@ -17,6 +17,12 @@
  * swb.original.offset, swb.attempts and swb.first_seen (ms), plus an
  * AuditEvent of stage dead_lettered. The worker never stops on a bad message.
  *
+ * Order and concurrency: messages with the same key (session_id) are handled
+ * one at a time, in offset order; messages of different keys run concurrently
+ * when handlers defer (swb_job_defer). Past worker.max.inflight messages in
+ * flight the worker pauses its partitions but keeps polling (no rebalance for
+ * slow work), and resumes below half.
+ *
  * Threading: everything runs on the thread that calls swb_worker_run(), except
  * the HTTP server's own thread (which only reads atomics and the metrics).
  */
@@ -45,12 +51,20 @@ typedef swb_err_t(swb_worker_handle_cb)(void *opaque, swb_job_t *job,
                                         const rd_kafka_message_t *msg, char *errstr,
                                         size_t errstr_size);
 
+/**
+ * Optional: drive the handler's own asynchronous I/O (e.g. the LLM client's
+ * curl multi) from the poll loop; may block up to timeout_ms. Deferred jobs
+ * are completed from here with swb_job_complete().
+ */
+typedef void(swb_worker_poll_cb)(void *opaque, int timeout_ms);
+
 struct swb_worker_spec {
         const char *component;           /* log component and audit agent name */
         const char *group_id;
         const char *const *topics;
         size_t topic_cnt;
         swb_worker_handle_cb *handle;
+        swb_worker_poll_cb *poll;        /* may be NULL */
         void *opaque;
 };
 
@@ -73,6 +87,15 @@ swb_http_t *swb_worker_http(swb_worker_t *w);
 const swb_config_t *swb_worker_config(swb_worker_t *w);
 
 /* ------------------------------------------------------------------ jobs */
+
+/**
+ * The handler will finish later: it returns SWB_OK now and calls
+ * swb_job_complete() from the poll thread (e.g. from spec.poll) when done.
+ */
+void swb_job_defer(swb_job_t *job);
+/** Finish a deferred job; a non-OK err is handled as if the handler had returned it. */
+void swb_job_complete(swb_job_t *job, swb_err_t err, const char *errstr);
+swb_worker_t *swb_job_worker(swb_job_t *job);
 
 /** Attach the decoded request (AgentRequest or RoutedRequest): its ids become
  *  the job's correlation ids and fill audit events. Takes a new reference. */

@@ -1,0 +1,64 @@
+/*
+ * Private to swb_worker.c and swb_job.c: the worker and job structures.
+ */
+#ifndef SWB_WORKER_INT_H
+#define SWB_WORKER_INT_H
+
+#include <signal.h>
+
+#include "swb_id.h"
+#include "swb_kafka.h"
+#include "swb_keyq.h"
+#include "swb_offsets.h"
+#include "swb_worker.h"
+
+struct swb_job_s {
+        swb_worker_t *w;
+        rd_kafka_message_t *msg;
+        int refcnt;            /* the handler (while it runs or is deferred) + each output */
+        swb_err_t failed;      /* first error of this handling, or SWB_OK */
+        int handlings;
+        int64_t first_seen_ms;
+        bool orphaned;         /* its partition was revoked: never store its offset */
+        bool dead_lettering;   /* the outputs in flight are the dead letter */
+        bool permanent;        /* the handler failed permanently: no retry */
+        bool dlq_pending;      /* dead-letter (again) instead of handling again */
+        bool deferred;         /* the handler said it completes later */
+        bool keyed;            /* holds its key's turn in the worker's key queues */
+        int64_t retry_at_ms;   /* monotonic time before which it is not retried */
+        size_t live_idx;
+        json_t *request;
+        char *request_id, *session_id;
+        char trace_id[SWB_TRACE_ID_LEN];
+        char traceparent[SWB_TRACEPARENT_LEN];
+        swb_corr_t corr;
+        char errclass[32];
+        char errmsg[512];
+        swb_job_t *next; /* retry or ready list */
+};
+
+struct swb_worker_s {
+        const swb_config_t *cfg;
+        struct swb_worker_spec spec;
+        swb_codec_t *codec;
+        swb_producer_t *producer;
+        swb_consumer_t *consumer;
+        swb_offsets_t *offsets;
+        swb_keyq_t *keys;
+        swb_metrics_t *metrics;
+        swb_http_t *http;
+        char *port_file;
+        volatile sig_atomic_t stop;
+        swb_job_t *retry_head;             /* failed jobs waiting for their back-off */
+        swb_job_t *ready_head, *ready_tail; /* jobs whose key turn came: handle next */
+        swb_job_t **live;                  /* every job not finished */
+        size_t live_cnt, live_cap, deferred_cnt;
+        bool paused;
+        long paused_rebalances;
+        swb_metric_t *m_consumed, *m_produced, *m_dlq, *m_inflight;
+};
+
+/** A delivery report or the handler's hold ended: finish, retry or dead-letter. */
+void swb__job_release(swb_job_t *job);
+
+#endif
