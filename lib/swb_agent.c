@@ -3,11 +3,13 @@
 #include <string.h>
 
 #include "swb_mem.h"
+#include "swb_session.h"
 
 struct swb_agent_s {
         const swb_config_t *cfg;
         const struct swb_agent_plugin *plugin;
         swb_worker_t *worker;
+        swb_session_store_t *sessions;
 };
 
 swb_agent_t *swb_agent_new(const swb_config_t *cfg, const char *domain, char *errstr,
@@ -24,11 +26,18 @@ swb_agent_t *swb_agent_new(const swb_config_t *cfg, const char *domain, char *er
         a = swb_calloc(1, sizeof(*a));
         a->cfg = cfg;
         a->plugin = p;
+        if (!(a->sessions = swb_session_store_new(cfg, errstr, errstr_size))) {
+                swb_agent_destroy(a);
+                return NULL;
+        }
         return a;
 }
 
 void swb_agent_destroy(swb_agent_t *a)
 {
+        if (!a)
+                return;
+        swb_session_store_destroy(a->sessions);
         swb_free(a);
 }
 
@@ -88,6 +97,9 @@ swb_err_t swb_agent_handle(void *opaque, swb_job_t *job, const rd_kafka_message_
         }
         SWB_DBG(ctx.corr, "%s agent answered", a->plugin->name);
         err = swb_job_reply(job, a->plugin->name, reply, "ok");
+        if (!err)
+                swb_session_record(a->sessions, json_string_value(json_object_get(req, "session_id")),
+                                   NULL, "assistant", reply, a->plugin->name);
 out:
         if (err && !*errstr)
                 swb_seterr(errstr, errstr_size, err, "producing outputs failed");

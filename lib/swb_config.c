@@ -8,7 +8,7 @@
 
 #include "swb_mem.h"
 
-typedef enum { SWB_CT_STR, SWB_CT_INT } swb_ctype_t;
+typedef enum { SWB_CT_STR, SWB_CT_INT, SWB_CT_DOUBLE } swb_ctype_t;
 
 struct swb_config_row {
         const char *name;
@@ -23,6 +23,7 @@ struct swb_config_row {
 #define STR(n, f, d, desc)          {n, SWB_CT_STR, d, offsetof(swb_config_t, f), 0, 0, 0, desc}
 #define SECRET(n, f, d, desc)       {n, SWB_CT_STR, d, offsetof(swb_config_t, f), 0, 0, 1, desc}
 #define INT(n, f, d, lo, hi, desc)  {n, SWB_CT_INT, d, offsetof(swb_config_t, f), lo, hi, 0, desc}
+#define DBL(n, f, d, lo, hi, desc)  {n, SWB_CT_DOUBLE, d, offsetof(swb_config_t, f), lo, hi, 0, desc}
 
 /* The one table. Keep rows grouped; docs/configuration.md is generated from it. */
 static const struct swb_config_row swb__rows[] = {
@@ -40,6 +41,7 @@ static const struct swb_config_row swb__rows[] = {
         STR("topic.dlq", topic_dlq, "swb.dlq", "Dead letters: the original bytes with swb.error.* headers."),
         STR("group.supervisor", group_supervisor, "swb-supervisor", "Consumer group of the supervisors."),
         STR("group.agent.prefix", group_agent_prefix, "swb-agent-", "Agents of domain D join group <prefix>D."),
+        STR("group.analytics", group_analytics, "swb-analytics", "Consumer group of swb-analytics (reads topic.audit)."),
         STR("reply.topic.allowed.prefixes", reply_topic_allowed_prefixes, "swb.replies",
             "Comma-separated prefixes a request's reply_topic must start with to be honoured; "
             "otherwise replies go to topic.replies."),
@@ -55,6 +57,13 @@ static const struct swb_config_row swb__rows[] = {
             "Confluent-compatible Schema Registry; empty: Avro single-object encoding."),
         STR("pg.url", pg_url, "", "PostgreSQL connection URL (libpq)."),
         STR("redis.url", redis_url, "", "Redis URL, redis://host:port/db."),
+        INT("session.ttl.s", session_ttl_s, "900", 1, 2592000,
+            "Conversation state (dialog stack, recent turns) expires this long after the last turn."),
+        INT("session.max.turns", session_max_turns, "10", 0, 200,
+            "Recent turns kept per session (shown to the model, used for follow-ups)."),
+        DBL("route.switch.confidence", route_switch_confidence, "0.8", 0, 1,
+            "While an agent is active, a request goes elsewhere only when the classifier is at "
+            "least this confident; otherwise it is a follow-up (sticky)."),
         STR("llm.url", llm_url, "", "OpenAI-compatible chat-completions base URL; empty: deterministic planner."),
         SECRET("llm.api.key", llm_api_key, "", "Bearer token for llm.url."),
         STR("llm.model", llm_model, "gpt-4o-mini", "Model name sent to llm.url."),
@@ -93,6 +102,19 @@ static swb_err_t swb__set_row(swb_config_t *cfg, const struct swb_config_row *ro
                 char **s = field;
                 swb_free(*s);
                 *s = swb_strdup(value);
+                return SWB_OK;
+        } else if (row->type == SWB_CT_DOUBLE) {
+                char *end;
+                double v;
+                errno = 0;
+                v = strtod(value, &end);
+                while (end && isspace((unsigned char)*end))
+                        end++;
+                if (errno || end == value || *end || v < row->min || v > row->max)
+                        return swb_seterr(errstr, errstr_size, SWB_ERR_CONFIG,
+                                          "%s: \"%s\" is not a number in [%d, %d]", row->name,
+                                          value, row->min, row->max);
+                *(double *)field = v;
                 return SWB_OK;
         } else {
                 char *end;
@@ -360,6 +382,9 @@ void swb_config_print(const swb_config_t *cfg, FILE *fp)
                 if (r->type == SWB_CT_INT)
                         fprintf(fp, "%-30s = %-40d # %s\n", r->name, *(const int *)field,
                                 swb__src_names[p->src[i]]);
+                else if (r->type == SWB_CT_DOUBLE)
+                        fprintf(fp, "%-30s = %-40g # %s\n", r->name, *(const double *)field,
+                                swb__src_names[p->src[i]]);
                 else {
                         const char *v = *(char *const *)field;
                         fprintf(fp, "%-30s = %-40s # %s\n", r->name,
@@ -395,7 +420,10 @@ void swb_config_write_docs(FILE *fp)
                         env[j] = r->name[j] == '.' ? '_' : (char)toupper((unsigned char)r->name[j]);
                 env[j] = '\0';
                 fprintf(fp, "| `%s` | `SWB_%s` | %s | `%s` | %s |\n", r->name, env,
-                        r->type == SWB_CT_INT ? "int" : "string", r->def, r->desc);
+                        r->type == SWB_CT_INT      ? "int"
+                        : r->type == SWB_CT_DOUBLE ? "number"
+                                                   : "string",
+                        r->def, r->desc);
         }
 }
 

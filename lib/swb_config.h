@@ -47,6 +47,7 @@ typedef struct swb_config {
         char *topic_dlq;
         char *group_supervisor;
         char *group_agent_prefix; /* + domain */
+        char *group_analytics;
         char *reply_topic_allowed_prefixes; /* comma-separated */
         char *group_instance_id;
         int max_message_bytes;
@@ -57,6 +58,10 @@ typedef struct swb_config {
         /* services */
         char *pg_url;
         char *redis_url;
+        /* conversation state */
+        int session_ttl_s;
+        int session_max_turns;
+        double route_switch_confidence;
         /* llm */
         char *llm_url;
         char *llm_api_key;

@@ -322,3 +322,30 @@ bool swb_redis_is_up(const swb_redis_t *r)
 {
         return r && r->up && r->c;
 }
+
+swb_err_t swb_redis_pipeline(swb_redis_t *r, int ncmds, const int *argcs,
+                             const char **const *argvs, char *errstr, size_t errstr_size)
+{
+        swb_err_t err, first = SWB_OK;
+        int i;
+
+        if ((err = swb__redis_connect(r, errstr, errstr_size)))
+                return err;
+        for (i = 0; i < ncmds; i++)
+                if (redisAppendCommandArgv(r->c, argcs[i], argvs[i], NULL) != REDIS_OK)
+                        return swb__redis_finish(r, NULL, errno, NULL, errstr, errstr_size);
+        for (i = 0; i < ncmds; i++) {
+                void *rep = NULL;
+                int saved_errno;
+                int rc = redisGetReply(r->c, &rep);
+                saved_errno = errno;
+                if (rc != REDIS_OK)
+                        return swb__redis_finish(r, NULL, saved_errno, NULL, errstr,
+                                                 errstr_size);
+                err = swb__redis_finish(r, rep, saved_errno, NULL,
+                                        first ? NULL : errstr, first ? 0 : errstr_size);
+                if (err && !first)
+                        first = err;
+        }
+        return first;
+}

@@ -66,6 +66,14 @@ swb_err_t swb_redis_cmd_argv(swb_redis_t *r, redisReply **reply, char *errstr,
                              size_t errstr_size, int argc, const char **argv,
                              const size_t *argvlen);
 
+/**
+ * Send `ncmds` commands in one round trip (pipelining) and read every reply.
+ * Replies are checked and dropped: for writes whose result is not needed.
+ * @returns SWB_OK, the first command error, or a connection error.
+ */
+swb_err_t swb_redis_pipeline(swb_redis_t *r, int ncmds, const int *argcs,
+                             const char **const *argvs, char *errstr, size_t errstr_size);
+
 /** PING. @returns true on PONG (subject to the reconnect back-off). */
 bool swb_redis_ping(swb_redis_t *r);
 

@@ -7,6 +7,7 @@
 #define SWB_SUPERVISOR_H
 
 #include "swb_config.h"
+#include "swb_router.h"
 #include "swb_worker.h"
 
 /** Longest request text accepted, in bytes. */
@@ -28,6 +29,17 @@ swb_err_t swb_supervisor_handle(void *opaque, swb_job_t *job, const rd_kafka_mes
  * @returns SWB_OK or SWB_ERR_SCHEMA with the reason in errstr.
  */
 swb_err_t swb_supervisor_validate(const json_t *req, char *errstr, size_t errstr_size);
+
+/**
+ * Combine the classifier's route with the conversation: with an active agent,
+ * a request stays there (method "sticky") unless the classifier is at least
+ * `switch_conf` sure of another route; an escalated request (handed back by
+ * `escalated_from`) never goes back to that agent (method "escalation": its
+ * best other route, else customer_service, the general desk). Pure function.
+ * @param route   in: the classifier's decision; out: the final one.
+ */
+void swb_supervisor_decide(swb_route_t *route, const char *active,
+                           const char *escalated_from, double switch_conf);
 
 /** The supervisor's own answer to an out-of-scope request, in the user's language. */
 const char *swb_supervisor_oos_text(const char *locale);

@@ -3,7 +3,7 @@
  * against the dev broker (on topics of their own), drive them as a client
  * would, and check replies, audit events, dead letters and SIGTERM.
  */
-#include "swb_test.h"
+#include "swb_test_pipeline.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -20,89 +20,17 @@
 #include "swb_id.h"
 #include "swb_mem.h"
 
-#define N_WORKERS 5
-static const char *const worker_domains[N_WORKERS] = {NULL, "hotel", "flight", "tour",
-                                                      "customer_service"};
+static const char *const domains[] = {"hotel", "flight", "tour", "customer_service", NULL};
 
 static struct {
-        char *brokers;
-        char prefix[64];
-        char rundir[256];
-        char *env[16];
-        pid_t pids[N_WORKERS];
-        swb_config_t *cfg;
-        swb_client_t *client;
+        swb_test_pipeline_t *p;
         swb_codec_t *codec;
 } T;
 
-static void set_env(int *n, const char *fmt, const char *a)
-{
-        T.env[(*n)++] = swb_asprintf(fmt, a);
-}
-
 static int setup(void **state)
 {
-        const char *topics[8];
-        char errstr[512];
-        int n = 0, i;
-        char *names[8];
-
-        T.brokers = swb_test_stack_env("SWB_BROKERS");
-        assert_non_null(T.brokers);
-        snprintf(T.prefix, sizeof(T.prefix), "bb%s", swb_test_unique());
-        snprintf(T.rundir, sizeof(T.rundir), "/tmp/swb-bb-%s", swb_test_unique());
-        mkdir(T.rundir, 0755);
-
-        names[0] = swb_asprintf("%s.requests", T.prefix);
-        names[1] = swb_asprintf("%s.route.hotel", T.prefix);
-        names[2] = swb_asprintf("%s.route.flight", T.prefix);
-        names[3] = swb_asprintf("%s.route.tour", T.prefix);
-        names[4] = swb_asprintf("%s.route.customer_service", T.prefix);
-        names[5] = swb_asprintf("%s.replies", T.prefix);
-        names[6] = swb_asprintf("%s.audit", T.prefix);
-        names[7] = swb_asprintf("%s.dlq", T.prefix);
-        for (i = 0; i < 8; i++)
-                topics[i] = names[i];
-        assert_int_equal(swb_test_create_topics(T.brokers, topics, 8, 4), 0);
-        for (i = 0; i < 8; i++)
-                swb_free(names[i]);
-
-        set_env(&n, "SWB_BROKERS=%s", T.brokers);
-        set_env(&n, "SWB_TOPIC_REQUESTS=%s.requests", T.prefix);
-        set_env(&n, "SWB_TOPIC_ROUTE_PREFIX=%s.route.", T.prefix);
-        set_env(&n, "SWB_TOPIC_REPLIES=%s.replies", T.prefix);
-        set_env(&n, "SWB_TOPIC_AUDIT=%s.audit", T.prefix);
-        set_env(&n, "SWB_TOPIC_DLQ=%s.dlq", T.prefix);
-        set_env(&n, "SWB_TOPIC_STREAM=%s.stream", T.prefix);
-        set_env(&n, "SWB_GROUP_SUPERVISOR=%s-supervisor", T.prefix);
-        set_env(&n, "SWB_GROUP_AGENT_PREFIX=%s-agent-", T.prefix);
-        set_env(&n, "SWB_REPLY_TOPIC_ALLOWED_PREFIXES=%s.replies", T.prefix);
-        set_env(&n, "SWB_RUN_DIR=%s", T.rundir);
-        T.env[n] = NULL;
-
-        for (i = 0; i < N_WORKERS; i++) {
-                char log[300];
-                const char *argv_sup[] = {NULL};
-                const char *argv_agent[] = {"--domain", worker_domains[i], NULL};
-                snprintf(log, sizeof(log), "%s/%s.log", T.rundir,
-                         worker_domains[i] ? worker_domains[i] : "supervisor");
-                T.pids[i] = swb_test_spawn(worker_domains[i] ? "swb-agent" : "swb-supervisor",
-                                           worker_domains[i] ? argv_agent : argv_sup,
-                                           (const char *const *)T.env, log);
-                assert_true(T.pids[i] > 0);
-        }
-
-        T.cfg = swb_config_new();
-        for (i = 0; T.env[i]; i++) {
-                char *kv = swb_strdup(T.env[i]), *eq = strchr(kv, '=');
-                char *envp[] = {kv, NULL};
-                (void)eq;
-                assert_int_equal(swb_config_load_env(T.cfg, envp, errstr, sizeof(errstr)), SWB_OK);
-                swb_free(kv);
-        }
-        T.client = swb_client_new(T.cfg, true, errstr, sizeof(errstr));
-        if (!T.client)
-                fail_msg("client: %s", errstr);
+        char errstr[256];
+        T.p = swb_test_pipeline_start(domains, NULL);
         T.codec = swb_codec_new(NULL, errstr, sizeof(errstr));
         assert_non_null(T.codec);
         return 0;
@@ -110,34 +38,19 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-        int i;
-        for (i = 0; i < N_WORKERS; i++)
-                if (T.pids[i] > 0)
-                        swb_test_stop(T.pids[i], SIGKILL, 5000);
-        swb_client_destroy(T.client);
+        swb_test_pipeline_stop(T.p);
         swb_codec_destroy(T.codec);
-        swb_config_destroy(T.cfg);
-        for (i = 0; T.env[i]; i++)
-                swb_free(T.env[i]);
-        free(T.brokers);
         return 0;
 }
 
 static json_t *request(const char *session, const char *text, const char *locale)
 {
-        return json_pack("{s:s, s:s, s:s, s:s}", "session_id", session, "user_id", "bb-user",
-                         "text", text, "locale", locale);
+        return swb_test_request(session, text, locale);
 }
 
 static json_t *ask(json_t *req, int timeout_ms)
 {
-        json_t *reply = NULL;
-        char errstr[512];
-        swb_err_t err = swb_client_request(T.client, req, (int)(timeout_ms * swb_test_tmout_multip()),
-                                           &reply, errstr, sizeof(errstr));
-        if (err)
-                fail_msg("no reply: %s", errstr);
-        return reply;
+        return swb_test_ask(T.p, req, timeout_ms);
 }
 
 static bool has_stage(json_t *events, const char *stage, const char *agent)
@@ -167,9 +80,13 @@ static void test_every_agent_answers(void **state)
         };
         size_t i;
         for (i = 0; i < SWB_ARRAY_LEN(cases); i++) {
-                json_t *req = request("bb-session-1", cases[i].text, cases[i].locale);
-                json_t *reply = ask(req, i == 0 ? 60000 : 15000), *audit;
-                const char *rid = json_string_value(json_object_get(req, "request_id"));
+                char session[32];
+                json_t *req, *reply, *audit;
+                const char *rid;
+                snprintf(session, sizeof(session), "bb-session-1-%zu", i); /* no follow-ups */
+                req = request(session, cases[i].text, cases[i].locale);
+                reply = ask(req, i == 0 ? 60000 : 15000);
+                rid = json_string_value(json_object_get(req, "request_id"));
                 assert_string_equal(json_string_value(json_object_get(reply, "agent")),
                                     cases[i].agent);
                 assert_string_equal(json_string_value(json_object_get(reply, "status")),
@@ -180,14 +97,14 @@ static void test_every_agent_answers(void **state)
 
                 /* every stage has its AuditEvent */
                 if (strcmp(cases[i].agent, "supervisor")) {
-                        audit = swb_client_audit(T.client, rid, 5, (int)(10000 * swb_test_tmout_multip()));
+                        audit = swb_client_audit(T.p->client, rid, 5, (int)(10000 * swb_test_tmout_multip()));
                         assert_true(has_stage(audit, "received", "supervisor"));
                         assert_true(has_stage(audit, "classified", "supervisor"));
                         assert_true(has_stage(audit, "routed", "supervisor"));
                         assert_true(has_stage(audit, "received", cases[i].agent));
                         assert_true(has_stage(audit, "replied", cases[i].agent));
                 } else {
-                        audit = swb_client_audit(T.client, rid, 3, (int)(10000 * swb_test_tmout_multip()));
+                        audit = swb_client_audit(T.p->client, rid, 3, (int)(10000 * swb_test_tmout_multip()));
                         assert_true(has_stage(audit, "received", "supervisor"));
                         assert_true(has_stage(audit, "classified", "supervisor"));
                         assert_true(has_stage(audit, "replied", "supervisor"));
@@ -248,8 +165,8 @@ static bool dlq_has(void *arg)
 {
         struct dlq_seen *s = arg;
         char topic[128];
-        snprintf(topic, sizeof(topic), "%s.dlq", T.prefix);
-        swb_test_read_topic(T.brokers, topic, 1, 300, 3000, dlq_cb, s);
+        snprintf(topic, sizeof(topic), "%s.dlq", T.p->prefix);
+        swb_test_read_topic(T.p->brokers, topic, 1, 300, 3000, dlq_cb, s);
         return s->found;
 }
 
@@ -262,15 +179,15 @@ static void test_poison_goes_to_dlq(void **state)
         static const char unknown[] = "\xc3\x01\x01\x02\x03\x04\x05\x06\x07\x08 body";
         json_t *req, *reply;
 
-        assert_int_equal(swb_client_send_raw(T.client, "poison", garbage, sizeof(garbage) - 1,
+        assert_int_equal(swb_client_send_raw(T.p->client, "poison", garbage, sizeof(garbage) - 1,
                                              errstr, sizeof(errstr)),
                          SWB_OK);
-        assert_int_equal(swb_client_send_raw(T.client, "poison", unknown, sizeof(unknown) - 1,
+        assert_int_equal(swb_client_send_raw(T.p->client, "poison", unknown, sizeof(unknown) - 1,
                                              errstr, sizeof(errstr)),
                          SWB_OK);
         assert_true(swb_test_wait_for(dlq_has, &s, 20000));
         assert_true(swb_test_wait_for(dlq_has, &s2, 20000));
-        snprintf(want_topic, sizeof(want_topic), "%s.requests", T.prefix);
+        snprintf(want_topic, sizeof(want_topic), "%s.requests", T.p->prefix);
         assert_string_equal(s.topic, want_topic);
 
         /* the pipeline keeps answering */
@@ -332,17 +249,17 @@ static void test_reply_topic_rules(void **state)
         json_decref(req);
 
         /* allowed prefix: the reply goes there */
-        snprintf(alt, sizeof(alt), "%s.replies.alt", T.prefix);
+        snprintf(alt, sizeof(alt), "%s.replies.alt", T.p->prefix);
         req = request("bb-session-4", "show my bookings", "en");
         json_object_set_new(req, "request_id", json_string("5f0c8a2e-1111-4222-8333-444455556666"));
         json_object_set_new(req, "reply_topic", json_string(alt));
         {
                 json_t *r = NULL;
                 char errstr[256];
-                assert_int_equal(swb_client_request(T.client, req, 3000, &r, errstr, sizeof(errstr)),
+                assert_int_equal(swb_client_request(T.p->client, req, 3000, &r, errstr, sizeof(errstr)),
                                  SWB_ERR_TIMEOUT);
         }
-        swb_test_read_topic(T.brokers, alt, 1, 1000, 20000, count_cb, &c);
+        swb_test_read_topic(T.p->brokers, alt, 1, 1000, 20000, count_cb, &c);
         assert_int_equal(c.total, 1);
         assert_non_null(json_object_get(c.counts, "5f0c8a2e-1111-4222-8333-444455556666"));
         json_decref(c.counts);
@@ -356,8 +273,8 @@ static void test_exactly_one_reply_each(void **state)
         struct count_ctx c = {json_object(), 0};
         const char *rid;
         json_t *ids;
-        snprintf(topic, sizeof(topic), "%s.replies", T.prefix);
-        swb_test_read_topic(T.brokers, topic, 9, 1500, 20000, count_cb, &c);
+        snprintf(topic, sizeof(topic), "%s.replies", T.p->prefix);
+        swb_test_read_topic(T.p->brokers, topic, 9, 1500, 20000, count_cb, &c);
         assert_true(c.total >= 9);
         json_object_foreach(c.counts, rid, ids)
         {
@@ -374,8 +291,8 @@ static void test_swb_send_binary(void **state)
         size_t n;
         int i, status;
         /* swb-send reads its addresses from the environment */
-        for (i = 0; T.env[i]; i++)
-                putenv(T.env[i]);
+        for (i = 0; T.p->env[i]; i++)
+                putenv(T.p->env[i]);
         snprintf(cmd, sizeof(cmd), "%s/swb-send --timeout-ms %d 'any flights to Bali?'",
                  getenv("SWB_BIN_DIR") ? getenv("SWB_BIN_DIR") : SWB_BINARY_DIR "/bin",
                  (int)(20000 * swb_test_tmout_multip()));
@@ -393,12 +310,12 @@ static void test_swb_send_binary(void **state)
 static void test_sigterm_clean_exit(void **state)
 {
         int i;
-        for (i = 0; i < N_WORKERS; i++) {
+        for (i = 0; i < T.p->n; i++) {
                 int64_t t0 = swb_test_now_ms();
-                int st = swb_test_stop(T.pids[i], SIGTERM, 10000);
-                T.pids[i] = -1;
+                int st = swb_test_stop(T.p->pids[i], SIGTERM, 10000);
+                T.p->pids[i] = -1;
                 if (st == -1)
-                        fail_msg("worker %d did not exit within 10 s of SIGTERM", i);
+                        fail_msg("%s did not exit within 10 s of SIGTERM", T.p->names[i]);
                 assert_true(WIFEXITED(st));
                 assert_int_equal(WEXITSTATUS(st), 0);
                 assert_true(swb_test_now_ms() - t0 < 10000);
@@ -406,12 +323,12 @@ static void test_sigterm_clean_exit(void **state)
         /* ... and committed what it did: nothing left for the next member */
         {
                 char group[128], topic[128];
-                snprintf(group, sizeof(group), "%s-supervisor", T.prefix);
-                snprintf(topic, sizeof(topic), "%s.requests", T.prefix);
-                assert_int_equal(swb_test_group_lag(T.brokers, group, topic), 0);
-                snprintf(group, sizeof(group), "%s-agent-hotel", T.prefix);
-                snprintf(topic, sizeof(topic), "%s.route.hotel", T.prefix);
-                assert_int_equal(swb_test_group_lag(T.brokers, group, topic), 0);
+                snprintf(group, sizeof(group), "%s-supervisor", T.p->prefix);
+                snprintf(topic, sizeof(topic), "%s.requests", T.p->prefix);
+                assert_int_equal(swb_test_group_lag(T.p->brokers, group, topic), 0);
+                snprintf(group, sizeof(group), "%s-agent-hotel", T.p->prefix);
+                snprintf(topic, sizeof(topic), "%s.route.hotel", T.p->prefix);
+                assert_int_equal(swb_test_group_lag(T.p->brokers, group, topic), 0);
         }
 }
 
