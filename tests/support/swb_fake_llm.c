@@ -152,7 +152,7 @@ static bool swb__fake_wait(swb_fake_llm_t *fake, int fd, int ms)
                 if (rc < 0 && errno != EINTR)
                         return false;
                 if (rc > 0 && (p[0].revents || (p[1].revents & (POLLRDHUP | POLLHUP |
-                                                                 POLLERR | POLLNVAL))))
+                                                                POLLERR | POLLNVAL))))
                         return false;
         }
 }
@@ -182,7 +182,8 @@ static json_t *swb__usage(const struct swb_fake_llm_reply *r, size_t request_len
 
         for (size_t i = 0; i < r->n_tool_calls; i++)
                 out += strlen(r->tool_calls[i].name) +
-                       (r->tool_calls[i].arguments ? strlen(r->tool_calls[i].arguments) : 2);
+                       (r->tool_calls[i].arguments ? strlen(r->tool_calls[i].arguments)
+                                                   : 2);
         p = r->prompt_tokens ? r->prompt_tokens : (int)(request_len / 4 + 1);
         c = r->completion_tokens ? r->completion_tokens : (int)(out / 4 + 1);
         return json_pack("{s:i, s:i, s:i}", "prompt_tokens", p, "completion_tokens", c,
@@ -199,9 +200,9 @@ static char *swb__tool_id(const struct swb_fake_llm_reply *r, size_t i, uint64_t
 static json_t *swb__completion(const struct swb_fake_llm_reply *r, const char *model,
                                uint64_t seq, size_t request_len)
 {
-        json_t *msg = json_pack("{s:s, s:o, s:n}", "role", "assistant", "content",
-                                r->content ? json_string(r->content) : json_null(),
-                                "refusal");
+        json_t *msg =
+            json_pack("{s:s, s:o, s:n}", "role", "assistant", "content",
+                      r->content ? json_string(r->content) : json_null(), "refusal");
         if (r->n_tool_calls) {
                 json_t *tcs = json_array();
                 for (size_t i = 0; i < r->n_tool_calls; i++) {
@@ -220,8 +221,8 @@ static json_t *swb__completion(const struct swb_fake_llm_reply *r, const char *m
         char id[64];
 
         snprintf(id, sizeof(id), "chatcmpl-fake-%llu", (unsigned long long)seq);
-        return json_pack("{s:s, s:s, s:I, s:s, s:s, s:[{s:i, s:o, s:n, s:s}], s:o}", "id",
-                         id, "object", "chat.completion", "created",
+        return json_pack("{s:s, s:s, s:I, s:s, s:s, s:[{s:i, s:o, s:n, s:s}], s:o}",
+                         "id", id, "object", "chat.completion", "created",
                          (json_int_t)time(NULL), "model", model, "system_fingerprint",
                          "fp_fake", "choices", "index", 0, "message", msg, "logprobs",
                          "finish_reason", swb__finish_reason(r), "usage",
@@ -247,12 +248,11 @@ static void swb__event_raw(swb__events_t *ev, const char *data)
 static void swb__event_chunk(swb__events_t *ev, const char *id, const char *model,
                              json_t *delta, const char *finish, bool usage_null)
 {
-        json_t *c = json_pack("{s:s, s:s, s:I, s:s, s:s, s:[{s:i, s:o, s:n, s:o}]}", "id", id,
-                              "object", "chat.completion.chunk", "created",
-                              (json_int_t)time(NULL), "model", model,
-                              "system_fingerprint", "fp_fake", "choices", "index", 0,
-                              "delta", delta, "logprobs", "finish_reason",
-                              finish ? json_string(finish) : json_null());
+        json_t *c = json_pack(
+            "{s:s, s:s, s:I, s:s, s:s, s:[{s:i, s:o, s:n, s:o}]}", "id", id, "object",
+            "chat.completion.chunk", "created", (json_int_t)time(NULL), "model", model,
+            "system_fingerprint", "fp_fake", "choices", "index", 0, "delta", delta,
+            "logprobs", "finish_reason", finish ? json_string(finish) : json_null());
         char *s;
 
         if (usage_null)
@@ -272,7 +272,8 @@ static size_t swb__next_piece(const char *s, size_t len, size_t piece)
         return n;
 }
 
-static void swb__completion_events(swb__events_t *ev, const struct swb_fake_llm_reply *r,
+static void swb__completion_events(swb__events_t *ev,
+                                   const struct swb_fake_llm_reply *r,
                                    const char *model, uint64_t seq, size_t request_len,
                                    bool include_usage)
 {
@@ -282,7 +283,8 @@ static void swb__completion_events(swb__events_t *ev, const struct swb_fake_llm_
         snprintf(id, sizeof(id), "chatcmpl-fake-%llu", (unsigned long long)seq);
         swb__event_chunk(ev, id, model,
                          json_pack("{s:s, s:o, s:n}", "role", "assistant", "content",
-                                   r->content ? json_string("") : json_null(), "refusal"),
+                                   r->content ? json_string("") : json_null(),
+                                   "refusal"),
                          NULL, include_usage);
         if (r->content) {
                 const char *s = r->content;
@@ -297,35 +299,36 @@ static void swb__completion_events(swb__events_t *ev, const struct swb_fake_llm_
                 }
         }
         for (size_t i = 0; i < r->n_tool_calls; i++) {
-                const char *args = r->tool_calls[i].arguments ? r->tool_calls[i].arguments
-                                                              : "{}";
+                const char *args =
+                    r->tool_calls[i].arguments ? r->tool_calls[i].arguments : "{}";
                 size_t len = strlen(args);
                 char *tid = swb__tool_id(r, i, seq);
-                swb__event_chunk(
-                    ev, id, model,
-                    json_pack("{s:[{s:i, s:s, s:s, s:{s:s, s:s}}]}", "tool_calls", "index",
-                              (int)i, "id", tid, "type", "function", "function", "name",
-                              r->tool_calls[i].name, "arguments", ""),
-                    NULL, include_usage);
+                swb__event_chunk(ev, id, model,
+                                 json_pack("{s:[{s:i, s:s, s:s, s:{s:s, s:s}}]}",
+                                           "tool_calls", "index", (int)i, "id", tid,
+                                           "type", "function", "function", "name",
+                                           r->tool_calls[i].name, "arguments", ""),
+                                 NULL, include_usage);
                 swb_free(tid);
                 while (len) {
                         size_t n = swb__next_piece(args, len, piece);
                         swb__event_chunk(ev, id, model,
-                                         json_pack("{s:[{s:i, s:{s:s%}}]}", "tool_calls",
-                                                   "index", (int)i, "function",
-                                                   "arguments", args, n),
+                                         json_pack("{s:[{s:i, s:{s:s%}}]}",
+                                                   "tool_calls", "index", (int)i,
+                                                   "function", "arguments", args, n),
                                          NULL, include_usage);
                         args += n;
                         len -= n;
                 }
         }
-        swb__event_chunk(ev, id, model, json_object(), swb__finish_reason(r), include_usage);
+        swb__event_chunk(ev, id, model, json_object(), swb__finish_reason(r),
+                         include_usage);
         if (include_usage) {
                 json_t *c = json_pack("{s:s, s:s, s:I, s:s, s:s, s:[], s:o}", "id", id,
                                       "object", "chat.completion.chunk", "created",
                                       (json_int_t)time(NULL), "model", model,
-                                      "system_fingerprint", "fp_fake", "choices", "usage",
-                                      swb__usage(r, request_len));
+                                      "system_fingerprint", "fp_fake", "choices",
+                                      "usage", swb__usage(r, request_len));
                 char *s = swb__dump(c);
                 swb__event_raw(ev, s);
                 swb_free(s);
@@ -337,7 +340,8 @@ static void swb__completion_events(swb__events_t *ev, const struct swb_fake_llm_
 
 /* ---- responses ------------------------------------------------------------------ */
 
-static void swb__add_headers(struct MHD_Response *resp, const struct swb_fake_llm_reply *r)
+static void swb__add_headers(struct MHD_Response *resp,
+                             const struct swb_fake_llm_reply *r)
 {
         const char *p = r->headers;
 
@@ -385,8 +389,8 @@ static enum MHD_Result swb__send_error(struct MHD_Connection *conn, int status,
                                        const struct swb_fake_llm_reply *r)
 {
         const char *type = status == 429   ? "requests"
-                           : status >= 500  ? "server_error"
-                                            : "invalid_request_error";
+                           : status >= 500 ? "server_error"
+                                           : "invalid_request_error";
         json_t *e = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message",
                               message ? message : "fake error", "type", type, "param",
                               "code", status == 429 ? "rate_limit_exceeded" : type);
@@ -438,8 +442,8 @@ static enum MHD_Result swb__send_events(struct MHD_Connection *conn, swb__freq_t
 
         req->events = ev->v;
         req->n_events = ev->n;
-        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, swb__sse_reader,
-                                                 req, NULL);
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
+                                                 swb__sse_reader, req, NULL);
         if (!resp)
                 return MHD_NO;
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -457,8 +461,8 @@ static uint64_t swb__record(swb_fake_llm_t *fake, struct MHD_Connection *conn,
                             const char *url, const char *method, const json_t *body,
                             const swb__freq_t *req)
 {
-        const char *auth =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                       MHD_HTTP_HEADER_AUTHORIZATION);
         const char *accept =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
         uint64_t seq;
@@ -466,13 +470,13 @@ static uint64_t swb__record(swb_fake_llm_t *fake, struct MHD_Connection *conn,
         pthread_mutex_lock(&fake->lock);
         seq = fake->n_requests++;
         if (!fake->no_record) {
-                json_t *rec = json_pack("{s:I, s:s, s:s, s:s?, s:s?}", "seq", (json_int_t)seq,
-                                        "method", method, "path", url, "authorization",
-                                        auth, "accept", accept);
-                json_object_set_new(rec, "body",
-                                    body ? json_deep_copy(body)
-                                         : json_stringn_nocheck(req->body ? req->body : "",
-                                                                req->len));
+                json_t *rec = json_pack("{s:I, s:s, s:s, s:s?, s:s?}", "seq",
+                                        (json_int_t)seq, "method", method, "path", url,
+                                        "authorization", auth, "accept", accept);
+                json_object_set_new(
+                    rec, "body",
+                    body ? json_deep_copy(body)
+                         : json_stringn_nocheck(req->body ? req->body : "", req->len));
                 json_array_append_new(fake->requests, rec);
         }
         if (++fake->active > fake->peak)
@@ -542,13 +546,14 @@ static enum MHD_Result swb__answer(swb_fake_llm_t *fake, swb__freq_t *req,
                 goto out;
         }
         if (fake->api_key) {
-                const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                               MHD_HTTP_HEADER_AUTHORIZATION);
+                const char *auth = MHD_lookup_connection_value(
+                    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
                 char *want = swb_asprintf("Bearer %s", fake->api_key);
                 bool ok = auth && !strcmp(auth, want);
                 swb_free(want);
                 if (!ok) {
-                        ret = swb__send_error(conn, 401, "Incorrect API key provided", NULL);
+                        ret = swb__send_error(conn, 401, "Incorrect API key provided",
+                                              NULL);
                         goto out;
                 }
         }
@@ -562,7 +567,8 @@ static enum MHD_Result swb__answer(swb_fake_llm_t *fake, swb__freq_t *req,
         model = r->model ? r->model : json_string_value(json_object_get(body, "model"));
         if (!model)
                 model = "fake-model";
-        stream = r->stream > 0 || (r->stream == 0 && json_is_true(json_object_get(body, "stream")));
+        stream = r->stream > 0 ||
+                 (r->stream == 0 && json_is_true(json_object_get(body, "stream")));
         usage = json_is_true(
             json_object_get(json_object_get(body, "stream_options"), "include_usage"));
         if (r->delay_ms > 0 && !swb__fake_wait(fake, req->fd, r->delay_ms)) {
@@ -586,16 +592,19 @@ static enum MHD_Result swb__answer(swb_fake_llm_t *fake, swb__freq_t *req,
         case SWB_FAKE_LLM_MALFORMED:
                 if (stream) {
                         swb__events_t ev = {.eol = r->crlf ? "\r\n" : "\n"};
-                        swb__event_raw(&ev, "{\"id\":\"chatcmpl-fake\",\"choices\":[{\"index\":"
-                                            "0,\"delta\":{\"role\":\"assistant\"}}]}");
-                        swb__event_raw(&ev, "{\"choices\":[{\"index\":0,\"delta\":{\"con");
+                        swb__event_raw(
+                            &ev, "{\"id\":\"chatcmpl-fake\",\"choices\":[{\"index\":"
+                                 "0,\"delta\":{\"role\":\"assistant\"}}]}");
+                        swb__event_raw(&ev,
+                                       "{\"choices\":[{\"index\":0,\"delta\":{\"con");
                         swb__event_raw(&ev, "[DONE]");
                         ret = swb__send_events(conn, req, &ev);
                 } else {
                         json_t *c = swb__completion(r, model, seq, req->len);
                         char *s = swb__dump(c);
                         json_decref(c);
-                        ret = swb__send(conn, 200, "application/json", s, strlen(s) / 2, r);
+                        ret = swb__send(conn, 200, "application/json", s, strlen(s) / 2,
+                                        r);
                 }
                 break;
         case SWB_FAKE_LLM_COMPLETION:
@@ -617,10 +626,10 @@ out:
         return ret;
 }
 
-static enum MHD_Result swb__access(void *cls, struct MHD_Connection *conn, const char *url,
-                                   const char *method, const char *version,
-                                   const char *upload_data, size_t *upload_data_size,
-                                   void **con_cls)
+static enum MHD_Result swb__access(void *cls, struct MHD_Connection *conn,
+                                   const char *url, const char *method,
+                                   const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **con_cls)
 {
         swb_fake_llm_t *fake = cls;
         swb__freq_t *req = *con_cls;
@@ -715,13 +724,14 @@ swb_fake_llm_t *swb_fake_llm_new(const struct swb_fake_llm_opts *opts, char *err
                 goto fail;
         }
         fake->daemon = MHD_start_daemon(
-            MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-                MHD_USE_ERROR_LOG,
-            0, NULL, NULL, swb__access, fake, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SWB__FAKE_MAX_CONNS,
-            MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)4096, MHD_OPTION_THREAD_STACK_SIZE,
-            (size_t)SWB__FAKE_STACK_SIZE, MHD_OPTION_NOTIFY_COMPLETED, swb__completed, fake,
-            MHD_OPTION_EXTERNAL_LOGGER, swb__mhd_log, fake, MHD_OPTION_END);
+            MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                MHD_USE_POLL | MHD_USE_ERROR_LOG,
+            0, NULL, NULL, swb__access, fake, MHD_OPTION_SOCK_ADDR,
+            (struct sockaddr *)&sin, MHD_OPTION_CONNECTION_LIMIT,
+            (unsigned int)SWB__FAKE_MAX_CONNS, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+            (unsigned int)4096, MHD_OPTION_THREAD_STACK_SIZE,
+            (size_t)SWB__FAKE_STACK_SIZE, MHD_OPTION_NOTIFY_COMPLETED, swb__completed,
+            fake, MHD_OPTION_EXTERNAL_LOGGER, swb__mhd_log, fake, MHD_OPTION_END);
         if (!fake->daemon) {
                 snprintf(errstr, errstr_size, "MHD_start_daemon failed: %s",
                          fake->last_error[0] ? fake->last_error : "(no detail)");
@@ -792,7 +802,8 @@ void swb_fake_llm_push(swb_fake_llm_t *fake, const struct swb_fake_llm_reply *re
         pthread_mutex_unlock(&fake->lock);
 }
 
-void swb_fake_llm_set_default(swb_fake_llm_t *fake, const struct swb_fake_llm_reply *reply)
+void swb_fake_llm_set_default(swb_fake_llm_t *fake,
+                              const struct swb_fake_llm_reply *reply)
 {
         swb__freply_t *o = swb__freply_copy(reply), *old;
 

@@ -33,16 +33,16 @@ typedef struct swb_fake_llm_s swb_fake_llm_t;
 
 typedef enum swb_fake_llm_kind {
         SWB_FAKE_LLM_COMPLETION = 0, /* content and/or tool_calls (JSON or SSE) */
-        SWB_FAKE_LLM_ERROR,          /* `status` with an OpenAI error body, Retry-After */
-        SWB_FAKE_LLM_STALL,          /* hold the request stall_ms (-1: until the client
-                                      * leaves or shutdown), then close, no answer */
-        SWB_FAKE_LLM_MALFORMED,      /* 200 with a truncated JSON body; when streaming,
-                                      * a good chunk then a chunk that is not JSON */
-        SWB_FAKE_LLM_RAW,            /* `status`, `content_type` and `body` as given */
+        SWB_FAKE_LLM_ERROR,     /* `status` with an OpenAI error body, Retry-After */
+        SWB_FAKE_LLM_STALL,     /* hold the request stall_ms (-1: until the client
+                                 * leaves or shutdown), then close, no answer */
+        SWB_FAKE_LLM_MALFORMED, /* 200 with a truncated JSON body; when streaming,
+                                 * a good chunk then a chunk that is not JSON */
+        SWB_FAKE_LLM_RAW,       /* `status`, `content_type` and `body` as given */
 } swb_fake_llm_kind_t;
 
 struct swb_fake_llm_tool_call {
-        const char *id;        /* NULL = "call_<seq>_<i>" */
+        const char *id; /* NULL = "call_<seq>_<i>" */
         const char *name;
         const char *arguments; /* JSON text; NULL = "{}" */
 };
@@ -53,36 +53,37 @@ struct swb_fake_llm_tool_call {
  */
 struct swb_fake_llm_reply {
         swb_fake_llm_kind_t kind;
-        int status;                /* ERROR: default 500; RAW: default 200 */
-        const char *message;       /* ERROR: the error message */
-        const char *retry_after;   /* Retry-After header value, or NULL */
-        const char *headers;       /* extra response headers, "Name: value" lines
-                                    * separated by '\n', or NULL */
+        int status;              /* ERROR: default 500; RAW: default 200 */
+        const char *message;     /* ERROR: the error message */
+        const char *retry_after; /* Retry-After header value, or NULL */
+        const char *headers;     /* extra response headers, "Name: value" lines
+                                  * separated by '\n', or NULL */
         /* COMPLETION */
-        const char *content;       /* NULL = none (null in JSON) */
+        const char *content; /* NULL = none (null in JSON) */
         const struct swb_fake_llm_tool_call *tool_calls;
         size_t n_tool_calls;
-        const char *finish_reason; /* NULL = "tool_calls" when there are some, else "stop" */
-        const char *model;         /* NULL = the request's model */
-        int prompt_tokens;         /* 0 = derived from the request size */
-        int completion_tokens;     /* 0 = derived from the answer size */
+        const char
+            *finish_reason; /* NULL = "tool_calls" when there are some, else "stop" */
+        const char *model;  /* NULL = the request's model */
+        int prompt_tokens;  /* 0 = derived from the request size */
+        int completion_tokens; /* 0 = derived from the answer size */
         /* RAW */
-        const char *content_type;  /* NULL = "application/json" */
+        const char *content_type; /* NULL = "application/json" */
         const char *body;
         /* timing */
-        int delay_ms;              /* wait before answering (any kind) */
-        int stall_ms;              /* STALL, or mid-stream with stall_after_events */
+        int delay_ms; /* wait before answering (any kind) */
+        int stall_ms; /* STALL, or mid-stream with stall_after_events */
         /* streaming */
-        int stream;                /* 0 = as the request asks, 1 = SSE, -1 = JSON */
-        size_t piece;              /* content / arguments split every `piece`
-                                    * bytes, one chunk each; 0 = 4 */
-        int event_delay_ms;        /* pause between writes */
-        size_t max_write;          /* at most this many bytes per write, cutting
-                                    * events anywhere; 0 = whole events */
-        int stall_after_events;    /* > 0: after that many events, stall stall_ms
-                                    * then drop the connection */
-        bool omit_done;            /* no "data: [DONE]" */
-        bool crlf;                 /* end lines with CRLF */
+        int stream;             /* 0 = as the request asks, 1 = SSE, -1 = JSON */
+        size_t piece;           /* content / arguments split every `piece`
+                                 * bytes, one chunk each; 0 = 4 */
+        int event_delay_ms;     /* pause between writes */
+        size_t max_write;       /* at most this many bytes per write, cutting
+                                 * events anywhere; 0 = whole events */
+        int stall_after_events; /* > 0: after that many events, stall stall_ms
+                                 * then drop the connection */
+        bool omit_done;         /* no "data: [DONE]" */
+        bool crlf;              /* end lines with CRLF */
 };
 
 struct swb_fake_llm_opts {
@@ -120,7 +121,8 @@ int swb_fake_llm_port(const swb_fake_llm_t *fake);
 /** Queue a reply for the next request not yet answered (copied). */
 void swb_fake_llm_push(swb_fake_llm_t *fake, const struct swb_fake_llm_reply *reply);
 /** Replace the default reply (copied). */
-void swb_fake_llm_set_default(swb_fake_llm_t *fake, const struct swb_fake_llm_reply *reply);
+void swb_fake_llm_set_default(swb_fake_llm_t *fake,
+                              const struct swb_fake_llm_reply *reply);
 /** Set (or with NULL, remove) the handler. */
 void swb_fake_llm_set_handler(swb_fake_llm_t *fake, swb_fake_llm_handler_fn *fn,
                               void *opaque);
