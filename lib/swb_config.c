@@ -64,9 +64,21 @@ static const struct swb_config_row swb__rows[] = {
         DBL("route.switch.confidence", route_switch_confidence, "0.8", 0, 1,
             "While an agent is active, a request goes elsewhere only when the classifier is at "
             "least this confident; otherwise it is a follow-up (sticky)."),
+        DBL("route.llm.threshold", route_llm_threshold, "0.6", 0, 1,
+            "With llm.url set, requests the classifier is less sure of than this are routed by "
+            "the model (routing tools); its timeout or error falls back to the classifier."),
+        INT("route.llm.timeout.ms", route_llm_timeout_ms, "3000", 100, 600000,
+            "Deadline of one routing call to the model."),
         STR("llm.url", llm_url, "", "OpenAI-compatible chat-completions base URL; empty: deterministic planner."),
         SECRET("llm.api.key", llm_api_key, "", "Bearer token for llm.url."),
         STR("llm.model", llm_model, "gpt-4o-mini", "Model name sent to llm.url."),
+        INT("llm.timeout.ms", llm_timeout_ms, "60000", 100, 3600000,
+            "Deadline of one agent call to the model."),
+        STR("llm.pricing", llm_pricing,
+            "gpt-4o-mini=0.15/0.60,gpt-4o=2.50/10.00,gpt-4.1-mini=0.40/1.60,gpt-4.1=2.00/8.00,"
+            "gpt-3.5-turbo=0.50/1.50",
+            "USD per 1M input/output tokens per model (model=in/out, comma-separated); cost of "
+            "a call = its reported usage at these prices; unknown models cost 0 and are logged."),
         STR("domain", domain, "", "swb-agent: the domain served (hotel, flight, tour, customer_service)."),
 };
 

@@ -62,10 +62,14 @@ typedef struct swb_config {
         int session_ttl_s;
         int session_max_turns;
         double route_switch_confidence;
+        double route_llm_threshold;
+        int route_llm_timeout_ms;
         /* llm */
         char *llm_url;
         char *llm_api_key;
         char *llm_model;
+        int llm_timeout_ms;
+        char *llm_pricing;
         /* agent */
         char *domain;
         /* kafka.* passthrough, in order of appearance: name/value pairs */

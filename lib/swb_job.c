@@ -97,6 +97,13 @@ static const char *swb__jstr(const json_t *obj, const char *key)
 swb_err_t swb_job_audit(swb_job_t *job, const char *stage, const char *agent,
                         const char *discriminator, const json_t *details)
 {
+        return swb_job_audit_usage(job, stage, agent, discriminator, details, NULL);
+}
+
+swb_err_t swb_job_audit_usage(swb_job_t *job, const char *stage, const char *agent,
+                              const char *discriminator, const json_t *details,
+                              const struct swb_audit_usage *usage)
+{
         char event_id[SWB_UUID_LEN], off[64];
         const char *rid = job->request_id ? job->request_id : "";
         const char *tenant = swb__jstr(job->request, "tenant_id");
@@ -118,6 +125,12 @@ swb_err_t swb_job_audit(swb_job_t *job, const char *stage, const char *agent,
                        "user_id", swb__jstr(job->request, "user_id"), "tenant_id",
                        *tenant ? tenant : "default", "stage", stage, "agent", agent, "details", d,
                        "created_at", (json_int_t)swb_now_ms());
+        if (usage) {
+                json_object_set_new(ev, "tokens_in", json_integer(usage->tokens_in));
+                json_object_set_new(ev, "tokens_out", json_integer(usage->tokens_out));
+                json_object_set_new(ev, "cost_usd", json_real(usage->cost_usd));
+                json_object_set_new(ev, "duration_ms", json_integer(usage->duration_ms));
+        }
         err = swb_job_produce(job, job->w->cfg->topic_audit, rid, SWB_MSG_AUDIT_EVENT, ev);
         json_decref(ev);
         return err;

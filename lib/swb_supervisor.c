@@ -5,13 +5,17 @@
 
 #include "swb_id.h"
 #include "swb_mem.h"
+#include "swb_llm.h"
 #include "swb_router.h"
 #include "swb_session.h"
+#include "swb_usage.h"
 
 struct swb_supervisor_s {
         const swb_config_t *cfg;
         swb_worker_t *worker;
         swb_session_store_t *sessions;
+        swb_llm_t *llm;     /* NULL without llm.url */
+        swb_usage_t *usage;
         swb_metric_t *m_route;
 };
 
@@ -23,17 +27,32 @@ swb_supervisor_t *swb_supervisor_new(const swb_config_t *cfg, char *errstr,
         s->cfg = cfg;
         s->m_route = swb_metrics_counter(swb_metrics_default(), "swb_route_total",
                                          "Routing decisions, by domain and method.", labels);
-        if (!(s->sessions = swb_session_store_new(cfg, errstr, errstr_size))) {
-                swb_supervisor_destroy(s);
-                return NULL;
+        if (!(s->sessions = swb_session_store_new(cfg, errstr, errstr_size)) ||
+            !(s->usage = swb_usage_new(cfg, errstr, errstr_size)))
+                goto fail;
+        if (cfg->llm_url && *cfg->llm_url) {
+                struct swb_llm_opts o = {0};
+                o.base_url = cfg->llm_url;
+                o.api_key = cfg->llm_api_key;
+                o.model = cfg->llm_model;
+                o.timeout_ms = cfg->route_llm_timeout_ms;
+                if (!(s->llm = swb_llm_new(&o, errstr, errstr_size)))
+                        goto fail;
+                SWB_INFO(NULL, "model routing on: %s (%s) below confidence %.2f", cfg->llm_url,
+                         cfg->llm_model, cfg->route_llm_threshold);
         }
         return s;
+fail:
+        swb_supervisor_destroy(s);
+        return NULL;
 }
 
 void swb_supervisor_destroy(swb_supervisor_t *s)
 {
         if (!s)
                 return;
+        swb_llm_destroy(s->llm); /* pending calls complete with an error first */
+        swb_usage_destroy(s->usage);
         swb_session_store_destroy(s->sessions);
         swb_free(s);
 }
@@ -115,17 +134,208 @@ static swb_err_t swb__reject(swb_supervisor_t *s, swb_job_t *job, json_t *req,
         return err;
 }
 
+/* One request between classification and routing: it may wait for the model. */
+struct swb__pending {
+        swb_supervisor_t *s;
+        swb_job_t *job;
+        json_t *req, *stack;
+        const char *text, *sid, *escalated, *disc;
+        char active[64];
+        bool degraded;
+        swb_route_t route;
+        int64_t t0;
+};
+
+static void swb__pending_destroy(struct swb__pending *p)
+{
+        json_decref(p->req);
+        json_decref(p->stack);
+        swb_free(p);
+}
+
+/* Phase 2: the decision is known (classifier, model or fallback): combine it
+ * with the conversation, audit it, and route or answer. */
+static swb_err_t swb__route(struct swb__pending *p, char *errstr, size_t errstr_size)
+{
+        swb_supervisor_t *s = p->s;
+        swb_job_t *job = p->job;
+        swb_route_t route = p->route;
+        const char *active = *p->active ? p->active : NULL;
+        json_t *d, *routed = NULL;
+        char conf[32], *topic = NULL;
+        swb_err_t err;
+
+        swb_supervisor_decide(&route, active, p->escalated, s->cfg->route_switch_confidence);
+        swb_metric_inc2(s->m_route, route.domain, route.method, 1);
+        snprintf(conf, sizeof(conf), "%.3f", route.confidence);
+        d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "domain", route.domain, "intent",
+                      route.intent, "confidence", conf, "method", route.method, "active",
+                      active ? active : "", "state", p->degraded ? "unavailable" : "ok");
+        if ((err = swb_job_audit(job, "classified", "supervisor", p->disc, d)))
+                goto out;
+        SWB_DBG(swb_job_corr(job), "classified as %s/%s (%.2f, %s)", route.domain, route.intent,
+                route.confidence, route.method);
+
+        if (p->escalated)
+                swb_session_pop(p->stack, p->escalated);
+        if (!strcmp(route.domain, "out_of_scope")) {
+                const char *answer = swb_supervisor_oos_text(
+                        json_string_value(json_object_get(p->req, "locale")));
+                if (!p->degraded && !swb_session_record(s->sessions, p->sid, p->stack, "user",
+                                                        p->text, "supervisor"))
+                        swb_session_record(s->sessions, p->sid, NULL, "assistant", answer,
+                                           "supervisor");
+                err = swb_job_reply(job, "supervisor", answer, "out_of_scope");
+                goto out;
+        }
+        swb_session_push(p->stack, route.domain);
+        if (!p->degraded)
+                swb_session_record(s->sessions, p->sid, p->stack, "user", p->text, route.domain);
+
+        routed = json_deep_copy(p->req);
+        json_object_set_new(routed, "domain", json_string(route.domain));
+        json_object_set_new(routed, "intent", json_string(route.intent));
+        json_object_set_new(routed, "confidence", json_real(route.confidence));
+        json_object_set_new(routed, "method", json_string(route.method));
+        json_object_set_new(routed, "routed_at", json_integer(swb_now_ms()));
+        topic = swb_config_route_topic(s->cfg, route.domain);
+        if ((err = swb_job_produce(job, topic, p->sid, SWB_MSG_ROUTED_REQUEST, routed)))
+                goto out;
+        json_decref(d);
+        d = json_pack("{s:s, s:s, s:s}", "domain", route.domain, "topic", topic, "method",
+                      route.method);
+        err = swb_job_audit(job, "routed", "supervisor", p->disc, d);
+out:
+        if (err && errstr && !*errstr)
+                swb_seterr(errstr, errstr_size, err, "producing outputs failed");
+        swb_free(topic);
+        json_decref(d);
+        json_decref(routed);
+        return err;
+}
+
+/* The routing tools the model chooses from, and the domain each means. */
+static const struct {
+        const char *tool, *domain, *description;
+} swb__route_tools[] = {
+        {"ToHotelAgent", "hotel",
+         "Hotels: search, rooms and availability, booking, payment and cancellation of stays."},
+        {"ToFlightAgent", "flight",
+         "Flights: search by route and date, booking, payment and cancellation of tickets."},
+        {"ToTourAgent", "tour",
+         "Tours and travel packages: search by destination, dates, booking, payment."},
+        {"ToCustomerServiceAgent", "customer_service",
+         "The user's bookings and their history, cancellations, refunds, currency rates, "
+         "visas, luggage, travel rules and general travel questions."},
+        {"OutOfScope", "out_of_scope", "Anything that is not about travel with this agency."},
+};
+
+static json_t *swb__route_tools_json(void)
+{
+        json_t *tools = json_array();
+        size_t i;
+        for (i = 0; i < SWB_ARRAY_LEN(swb__route_tools); i++)
+                json_array_append_new(
+                        tools, json_pack("{s:s, s:{s:s, s:s, s:{s:s, s:{}}}}", "type", "function",
+                                         "function", "name", swb__route_tools[i].tool,
+                                         "description", swb__route_tools[i].description,
+                                         "parameters", "type", "object", "properties"));
+        return tools;
+}
+
+static void swb__llm_done(void *opaque, swb_llm_result_t *res)
+{
+        struct swb__pending *p = opaque;
+        swb_supervisor_t *s = p->s;
+        const char *tool = res->n_tool_calls ? res->tool_calls[0].name : NULL;
+        struct swb_audit_usage usage = {0};
+        char errstr[512] = "";
+        const char *model = res->model ? res->model : s->cfg->llm_model;
+        swb_err_t err;
+        json_t *d;
+        size_t i;
+
+        usage.cost_usd = swb_usage_account(s->usage, model, res);
+        usage.tokens_in = res->has_usage ? res->usage.prompt_tokens : 0;
+        usage.tokens_out = res->has_usage ? res->usage.completion_tokens : 0;
+        usage.duration_ms = res->latency_ms;
+        for (i = 0; tool && i < SWB_ARRAY_LEN(swb__route_tools); i++)
+                if (!strcmp(tool, swb__route_tools[i].tool)) {
+                        p->route.domain = swb__route_tools[i].domain;
+                        p->route.intent = "llm_routed";
+                        p->route.confidence = 1.0; /* the model decided, with the context */
+                        p->route.method = "llm";
+                        break;
+                }
+        if (res->err || !tool || i == SWB_ARRAY_LEN(swb__route_tools)) {
+                SWB_WARN(swb_job_corr(p->job), "model routing failed (%s); using the classifier",
+                         res->err ? res->errmsg : tool ? "unknown tool" : "no tool call");
+                p->route.method = "fallback";
+        }
+        d = json_pack("{s:s, s:s, s:s, s:s}", "purpose", "routing", "model", model, "outcome",
+                      res->err ? swb_err2str(res->err) : tool ? "ok" : "no_tool_call", "tool",
+                      tool ? tool : "");
+        err = swb_job_audit_usage(p->job, "model_called", "supervisor", p->disc, d, &usage);
+        json_decref(d);
+        swb_llm_result_destroy(res);
+        if (!err)
+                err = swb__route(p, errstr, sizeof(errstr));
+        swb_job_complete(p->job, err, errstr);
+        swb__pending_destroy(p);
+}
+
+static swb_err_t swb__ask_model(struct swb__pending *p, char *errstr, size_t errstr_size)
+{
+        swb_supervisor_t *s = p->s;
+        json_t *msgs = json_array(), *tools = swb__route_tools_json(), *turns;
+        json_t *extra = json_pack("{s:s, s:i}", "tool_choice", "required", "max_tokens", 50);
+        struct swb_llm_call_opts o = {0};
+        char *sys;
+        size_t i;
+        swb_err_t err;
+
+        sys = swb_asprintf(
+                "You route messages for a travel agency's assistant (English and Indonesian). "
+                "Call exactly one tool: the agent that should answer the user's last message.%s%s",
+                *p->active ? " The agent currently talking with the user is " : "", p->active);
+        json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "system", "content", sys));
+        swb_free(sys);
+        turns = p->degraded ? json_array() : swb_session_turns(s->sessions, p->sid);
+        for (i = 0; i < json_array_size(turns); i++) {
+                json_t *t = json_array_get(turns, i);
+                const char *role = json_string_value(json_object_get(t, "role"));
+                json_array_append_new(
+                        msgs, json_pack("{s:s, s:O}", "role",
+                                        role && !strcmp(role, "assistant") ? "assistant" : "user",
+                                        "content", json_object_get(t, "text")));
+        }
+        json_decref(turns);
+        json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "user", "content", p->text));
+        o.timeout_ms = s->cfg->route_llm_timeout_ms;
+        o.stream = SWB_LLM_STREAM_OFF;
+        o.extra = extra;
+        o.request_id = json_string_value(json_object_get(p->req, "request_id"));
+        swb_job_defer(p->job);
+        err = swb_llm_call(s->llm, msgs, tools, &o, swb__llm_done, NULL, p);
+        if (err) {
+                swb_job_complete(p->job, SWB_OK, NULL); /* undo the defer; route without it */
+                swb_seterr(errstr, errstr_size, err, "model call could not start");
+        }
+        json_decref(msgs);
+        json_decref(tools);
+        json_decref(extra);
+        return err;
+}
+
 swb_err_t swb_supervisor_handle(void *opaque, swb_job_t *job, const rd_kafka_message_t *msg,
                                 char *errstr, size_t errstr_size)
 {
         swb_supervisor_t *s = opaque;
-        json_t *req = NULL, *routed = NULL, *d = NULL;
-        swb_route_t route;
+        json_t *req = NULL;
+        struct swb__pending *p;
         swb_err_t err;
-        char why[256], conf[32], active_buf[64], *topic = NULL;
-        json_t *stack = NULL;
-        const char *text, *sid, *escalated, *disc, *active;
-        bool degraded = false;
+        char why[256];
+        const char *active, *escalated;
 
         err = swb_codec_decode(swb_worker_codec(s->worker), SWB_MSG_AGENT_REQUEST, msg->payload,
                                msg->len, NULL, &req, errstr, errstr_size);
@@ -141,69 +351,41 @@ swb_err_t swb_supervisor_handle(void *opaque, swb_job_t *job, const rd_kafka_mes
         if (!json_integer_value(json_object_get(req, "created_at")))
                 json_object_set_new(req, "created_at", json_integer(swb_now_ms()));
         swb_job_set_request(job, req);
-        text = json_string_value(json_object_get(req, "text"));
-        sid = json_string_value(json_object_get(req, "session_id"));
+
+        p = swb_calloc(1, sizeof(*p));
+        p->s = s;
+        p->job = job;
+        p->req = req; /* the reference from decode */
+        p->t0 = swb_mono_ms();
+        p->text = json_string_value(json_object_get(req, "text"));
+        p->sid = json_string_value(json_object_get(req, "session_id"));
         escalated = json_string_value(
                 json_object_get(json_object_get(req, "metadata"), "swb.escalated_from"));
-        if ((err = swb_job_audit(job, "received", "supervisor",
-                                 escalated && *escalated ? escalated : NULL, NULL)))
-                goto out;
-
         /* an escalated request passes the supervisor twice: keep audit ids apart */
-        disc = escalated && *escalated ? escalated : NULL;
-
-        swb_router_rule(text, &route);
-        stack = swb_session_stack(s->sessions, sid, &degraded);
-        /* a copy: the stack's strings go away when it is edited below */
-        snprintf(active_buf, sizeof(active_buf), "%s", swb_session_active(stack) ? swb_session_active(stack) : "");
-        active = *active_buf ? active_buf : NULL;
-        swb_supervisor_decide(&route, active, escalated, s->cfg->route_switch_confidence);
-        swb_metric_inc2(s->m_route, route.domain, route.method, 1);
-        snprintf(conf, sizeof(conf), "%.3f", route.confidence);
-        d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "domain", route.domain, "intent",
-                      route.intent, "confidence", conf, "method", route.method, "active",
-                      active ? active : "", "state", degraded ? "unavailable" : "ok");
-        if ((err = swb_job_audit(job, "classified", "supervisor", disc, d)))
-                goto out;
-        SWB_DBG(swb_job_corr(job), "classified as %s/%s (%.2f, %s)", route.domain, route.intent,
-                route.confidence, route.method);
-
-        if (escalated && *escalated)
-                swb_session_pop(stack, escalated);
-        if (!strcmp(route.domain, "out_of_scope")) {
-                const char *answer = swb_supervisor_oos_text(
-                        json_string_value(json_object_get(req, "locale")));
-                if (!degraded &&
-                    !swb_session_record(s->sessions, sid, stack, "user", text, "supervisor"))
-                        swb_session_record(s->sessions, sid, NULL, "assistant", answer,
-                                           "supervisor");
-                err = swb_job_reply(job, "supervisor", answer, "out_of_scope");
-                goto out;
+        p->escalated = p->disc = escalated && *escalated ? escalated : NULL;
+        if ((err = swb_job_audit(job, "received", "supervisor", p->disc, NULL))) {
+                swb__pending_destroy(p);
+                return swb_seterr(errstr, errstr_size, err, "producing the audit failed");
         }
-        swb_session_push(stack, route.domain);
-        if (!degraded)
-                swb_session_record(s->sessions, sid, stack, "user", text, route.domain);
 
-        routed = json_deep_copy(req);
-        json_object_set_new(routed, "domain", json_string(route.domain));
-        json_object_set_new(routed, "intent", json_string(route.intent));
-        json_object_set_new(routed, "confidence", json_real(route.confidence));
-        json_object_set_new(routed, "method", json_string(route.method));
-        json_object_set_new(routed, "routed_at", json_integer(swb_now_ms()));
-        topic = swb_config_route_topic(s->cfg, route.domain);
-        if ((err = swb_job_produce(job, topic, sid, SWB_MSG_ROUTED_REQUEST, routed)))
-                goto out;
-        json_decref(d);
-        d = json_pack("{s:s, s:s, s:s}", "domain", route.domain, "topic", topic, "method",
-                      route.method);
-        err = swb_job_audit(job, "routed", "supervisor", disc, d);
-out:
-        if (err && errstr && !*errstr)
-                swb_seterr(errstr, errstr_size, err, "producing outputs failed");
-        swb_free(topic);
-        json_decref(d);
-        json_decref(routed);
-        json_decref(stack);
-        json_decref(req);
+        swb_router_rule(p->text, &p->route);
+        p->stack = swb_session_stack(s->sessions, p->sid, &p->degraded);
+        /* a copy: the stack's strings go away when it is edited */
+        active = swb_session_active(p->stack);
+        snprintf(p->active, sizeof(p->active), "%s", active ? active : "");
+
+        if (s->llm && !p->escalated && p->route.confidence < s->cfg->route_llm_threshold &&
+            !swb__ask_model(p, errstr, errstr_size))
+                return SWB_OK; /* swb__llm_done finishes it */
+        *errstr = '\0';
+        err = swb__route(p, errstr, errstr_size);
+        swb__pending_destroy(p);
         return err;
+}
+
+void swb_supervisor_poll(void *opaque, int timeout_ms)
+{
+        swb_supervisor_t *s = opaque;
+        if (s->llm)
+                swb_llm_poll(s->llm, timeout_ms);
 }

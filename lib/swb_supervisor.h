@@ -1,7 +1,11 @@
 /*
  * swb_supervisor - the supervisor's message handler: decode and validate an
- * AgentRequest, classify it, and either publish a RoutedRequest to the
- * domain's topic or (out of scope) answer it itself. Audits every stage.
+ * AgentRequest, classify it (asking the model with routing tools when the
+ * classifier is unsure and llm.url is set; a model timeout or error falls
+ * back to the classifier), combine that with the conversation (swb_session),
+ * and either publish a RoutedRequest to the domain's topic or (out of scope)
+ * answer it itself. Audits every stage; the method used (rule, classifier,
+ * llm, sticky, fallback, escalation) goes into the routed event and audit.
  */
 #ifndef SWB_SUPERVISOR_H
 #define SWB_SUPERVISOR_H
@@ -20,9 +24,14 @@ swb_supervisor_t *swb_supervisor_new(const swb_config_t *cfg, char *errstr,
 void swb_supervisor_destroy(swb_supervisor_t *s);
 void swb_supervisor_set_worker(swb_supervisor_t *s, swb_worker_t *w);
 
-/** swb_worker handler; opaque is the swb_supervisor_t. */
+/**
+ * swb_worker handler; opaque is the swb_supervisor_t. A request the
+ * classifier is unsure of is deferred while the model routes it (llm.url).
+ */
 swb_err_t swb_supervisor_handle(void *opaque, swb_job_t *job, const rd_kafka_message_t *msg,
                                 char *errstr, size_t errstr_size);
+/** swb_worker poll hook: drives the model calls. */
+void swb_supervisor_poll(void *opaque, int timeout_ms);
 
 /**
  * Validate a decoded AgentRequest beyond its schema.

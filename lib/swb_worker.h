@@ -123,6 +123,18 @@ swb_err_t swb_job_produce(swb_job_t *job, const char *topic, const char *key,
 swb_err_t swb_job_audit(swb_job_t *job, const char *stage, const char *agent,
                         const char *discriminator, const json_t *details);
 
+/** Usage figures an AuditEvent carries (model calls). */
+struct swb_audit_usage {
+        long long tokens_in, tokens_out;
+        double cost_usd;
+        long long duration_ms;
+};
+
+/** swb_job_audit() with usage figures (may be NULL). */
+swb_err_t swb_job_audit_usage(swb_job_t *job, const char *stage, const char *agent,
+                              const char *discriminator, const json_t *details,
+                              const struct swb_audit_usage *usage);
+
 /**
  * Produce the AgentReply for the attached request and its `replied` audit
  * event. reply_id is derived from (request_id, agent): a replayed request gets

@@ -28,6 +28,7 @@ int main(int argc, char **argv)
         spec.topics = topics;
         spec.topic_cnt = 1;
         spec.handle = swb_supervisor_handle;
+        spec.poll = swb_supervisor_poll;
         spec.opaque = sup;
         if (!(w = swb_worker_new(cfg, &spec, errstr, sizeof(errstr))))
                 goto fail;
@@ -39,8 +40,9 @@ int main(int argc, char **argv)
 fail:
         fprintf(stderr, "swb-supervisor: %s\n", errstr);
 out:
-        swb_worker_destroy(w);
+        /* the supervisor first: its pending model calls complete through the worker */
         swb_supervisor_destroy(sup);
+        swb_worker_destroy(w);
         swb_main_cleanup(cfg);
         swb_config_destroy(cfg);
         return rc;
