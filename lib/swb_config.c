@@ -80,6 +80,25 @@ static const struct swb_config_row swb__rows[] = {
             "USD per 1M input/output tokens per model (model=in/out, comma-separated); cost of "
             "a call = its reported usage at these prices; unknown models cost 0 and are logged."),
         STR("domain", domain, "", "swb-agent: the domain served (hotel, flight, tour, customer_service)."),
+        STR("search.url", search_url, "",
+            "Tavily-compatible web search for search_general_info / search_travel_articles; "
+            "empty: the knowledge base answers."),
+        SECRET("search.api.key", search_api_key, "", "API key of search.url."),
+        STR("rates.url", rates_url, "",
+            "Currency rates provider (GET, JSON {\"base\":\"USD\",\"rates\":{...}}) refreshing the "
+            "rates table; empty: the table's rates as seeded."),
+        SECRET("rates.api.key", rates_api_key, "", "API key of rates.url."),
+        INT("rates.max.age.s", rates_max_age_s, "3600", 1, 604800,
+            "Rates older than this are refreshed from rates.url when asked for."),
+        INT("agent.max.tool.rounds", agent_max_tool_rounds, "6", 1, 50,
+            "With a model: rounds of tool calls before the agent asks for a final answer."),
+        INT("cache.ttl.hotels", cache_ttl_hotels, "3600", 0, 604800, "Read cache TTL (s) of hotel data."),
+        INT("cache.ttl.flights", cache_ttl_flights, "1800", 0, 604800, "Read cache TTL (s) of flight data."),
+        INT("cache.ttl.tours", cache_ttl_tours, "3600", 0, 604800, "Read cache TTL (s) of tour data."),
+        INT("cache.ttl.availability", cache_ttl_availability, "300", 0, 604800,
+            "Read cache TTL (s) of room, seat and tour availability."),
+        INT("cache.ttl.user.bookings", cache_ttl_user_bookings, "600", 0, 604800,
+            "Read cache TTL (s) of a user's bookings."),
 };
 
 /* SWB_* variables that belong to tools and scripts, not to the table. */

@@ -70,8 +70,14 @@ typedef struct swb_config {
         char *llm_model;
         int llm_timeout_ms;
         char *llm_pricing;
+        /* tools' HTTP providers */
+        char *search_url, *search_api_key, *rates_url, *rates_api_key;
+        int rates_max_age_s;
         /* agent */
         char *domain;
+        int agent_max_tool_rounds;
+        int cache_ttl_hotels, cache_ttl_flights, cache_ttl_tours, cache_ttl_availability,
+                cache_ttl_user_bookings;
         /* kafka.* passthrough, in order of appearance: name/value pairs */
         char **kafka_props;
         size_t kafka_props_cnt;

@@ -31,6 +31,7 @@ int main(int argc, char **argv)
         spec.topics = topics;
         spec.topic_cnt = 1;
         spec.handle = swb_agent_handle;
+        spec.poll = swb_agent_poll;
         spec.opaque = agent;
         if (!(w = swb_worker_new(cfg, &spec, errstr, sizeof(errstr))))
                 goto fail;
@@ -42,8 +43,9 @@ int main(int argc, char **argv)
 fail:
         fprintf(stderr, "swb-agent: %s\n", errstr);
 out:
-        swb_worker_destroy(w);
+        /* the agent first: its pending model calls complete through the worker */
         swb_agent_destroy(agent);
+        swb_worker_destroy(w);
         swb_main_cleanup(cfg);
         swb_free(topic);
         swb_free(group);
