@@ -73,6 +73,10 @@ swb_test_pipeline_t *swb_test_pipeline_start(const char *const *domains,
                 add_envf(p, &n, "SWB_REDIS_URL=%s", redis);
                 free(redis);
         }
+        if ((redis = swb_test_stack_env("SWB_PG_URL"))) {
+                add_envf(p, &n, "SWB_PG_URL=%s", redis);
+                free(redis);
+        }
         add_envf(p, &n, "SWB_TOPIC_REQUESTS=%s.requests", p->prefix);
         add_envf(p, &n, "SWB_TOPIC_ROUTE_PREFIX=%s.route.", p->prefix);
         add_envf(p, &n, "SWB_TOPIC_REPLIES=%s.replies", p->prefix);
