@@ -14,6 +14,7 @@ PKGS=(
   libmicrohttpd-dev   # /health, /metrics
   libcmocka-dev       # unit tests
   kcat python3-avro   # a client that is not ours, for the interop test
+  prometheus          # promtool and Prometheus for the monitoring test
   iproute2 procps     # ss, pgrep in the stack scripts
 )
 
