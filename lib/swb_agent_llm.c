@@ -93,7 +93,7 @@ static void swb__done(void *opaque, swb_llm_result_t *res)
         swb_agent_t *a = run->a;
         const char *model = res->model ? res->model : a->cfg->llm_model;
         struct swb_audit_usage u = {0};
-        char disc[32], errstr[512] = "";
+        char disc[32], ncalls[16], errstr[512] = "";
         swb_err_t err;
         json_t *d;
 
@@ -103,10 +103,11 @@ static void swb__done(void *opaque, swb_llm_result_t *res)
         u.tokens_out = res->has_usage ? res->usage.completion_tokens : 0;
         u.duration_ms = res->latency_ms;
         snprintf(disc, sizeof(disc), "round-%d", run->round);
-        d = json_pack("{s:s, s:s, s:s, s:i}", "purpose", "answer", "model", model, "outcome",
-                      res->err ? swb_err2str(res->err) : "ok", "tool_calls",
-                      (int)res->n_tool_calls);
-        swb_job_audit_usage(run->job, "model_called", a->plugin->name, disc, d, &u);
+        snprintf(ncalls, sizeof(ncalls), "%zu", res->n_tool_calls);
+        d = json_pack("{s:s, s:s, s:s, s:s}", "purpose", "answer", "model", model, "outcome",
+                      res->err ? swb_err2str(res->err) : "ok", "tool_calls", ncalls);
+        if (swb_job_audit_usage(run->job, "model_called", a->plugin->name, disc, d, &u))
+                SWB_WARN(run->ctx.corr, "the model_called audit event could not be queued");
         json_decref(d);
 
         if (res->err) {
