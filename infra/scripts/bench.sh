@@ -14,3 +14,6 @@ for _ in $(seq 100); do [ -s "$tmp/addr" ] && break; sleep 0.1; done
 [ -s "$tmp/addr" ] || { echo "bench: dev broker did not start" >&2; exit 1; }
 echo "== switchboard bench ($(nproc) cores, $(date -u +%F)); one dev broker, one run"
 "$BIN/swb-bench" --brokers "$(cat "$tmp/addr")" --bin "$BIN" --count "${SWB_BENCH_COUNT:-20000}"
+echo
+"$BIN/swb-bench-agent" --brokers "$(cat "$tmp/addr")" --bin "$BIN" \
+  --count "${SWB_BENCH_AGENT_COUNT:-2000}" --delay-ms 1000
