@@ -112,6 +112,9 @@ void swb_agent_poll(void *opaque, int timeout_ms)
                 swb_llm_poll(a->llm, timeout_ms);
 }
 
+static swb_err_t swb__inbox_put(swb_agent_t *a, const json_t *req, const char *reply_id,
+                                const char *text, const char *status, const swb_corr_t *corr);
+
 /* ------------------------------------------------------------------ runs */
 
 struct swb_agent_run *swb__agent_run_from_ctx(const struct swb_agent_ctx *ctx)
@@ -150,8 +153,10 @@ swb_err_t swb__agent_reply(struct swb_agent_run *run, const char *text, const ch
 {
         swb_agent_t *a = run->a;
         int64_t created = json_integer_value(json_object_get(run->req, "created_at"));
-        swb_err_t err = swb_job_reply(run->job, a->plugin->name, text, status);
+        swb_err_t err = swb__inbox_put(a, run->req, run->reply_id, text, status, run->ctx.corr);
         if (err)
+                return err; /* retriable: handled again, tools replay their first results */
+        if ((err = swb_job_reply(run->job, a->plugin->name, text, status)))
                 return err;
         swb_session_record(a->sessions, json_string_value(json_object_get(run->req, "session_id")),
                            NULL, "assistant", text, a->plugin->name);
@@ -191,6 +196,102 @@ swb_err_t swb__agent_escalate(struct swb_agent_run *run)
         return err;
 }
 
+/* ----------------------------------------------------------------- inbox */
+
+static const char *swb__str(const json_t *v, const char *dflt)
+{
+        const char *s = json_string_value(v);
+        return s ? s : dflt;
+}
+
+/* The agent's PostgreSQL connection, connected on first use; NULL when
+ * pg.url is unset or the server is unreachable (then *err says which). */
+static swb_pg_t *swb__pg(swb_agent_t *a, const swb_corr_t *corr, swb_err_t *err)
+{
+        char errstr[512];
+        *err = SWB_OK;
+        if (a->pg)
+                return a->pg;
+        if (!a->cfg->pg_url || !*a->cfg->pg_url) {
+                *err = SWB_ERR_UNAVAILABLE;
+                return NULL;
+        }
+        if (!(a->pg = swb_pg_new(a->cfg->pg_url, errstr, sizeof(errstr)))) {
+                SWB_WARN(corr, "PostgreSQL unreachable: %s", errstr);
+                *err = SWB_ERR_TRANSPORT;
+        }
+        return a->pg;
+}
+
+static void swb__pg_broken(swb_agent_t *a, swb_err_t err)
+{
+        if (swb_err_is_retriable(err)) { /* reconnect next time */
+                swb_pg_destroy(a->pg);
+                a->pg = NULL;
+        }
+}
+
+/*
+ * The inbox (swb_inbox): the reply an agent gave to a request, written before
+ * the reply is produced. A redelivered request is answered from it: same
+ * reply_id, no tool and no model call. Without pg.url there is no inbox.
+ */
+static swb_err_t swb__inbox_get(swb_agent_t *a, const json_t *req, const swb_corr_t *corr,
+                                json_t **stored)
+{
+        const char *params[2] = {a->plugin->name,
+                                 json_string_value(json_object_get(req, "request_id"))};
+        char errstr[512];
+        PGresult *res = NULL;
+        swb_err_t err;
+        swb_pg_t *pg = swb__pg(a, corr, &err);
+        *stored = NULL;
+        if (!pg)
+                return err == SWB_ERR_UNAVAILABLE ? SWB_OK : err;
+        err = swb_pg_exec(pg,
+                          "SELECT convert_from(reply, 'UTF8') FROM swb_inbox "
+                          "WHERE agent = $1 AND request_id = $2",
+                          2, params, &res, errstr, sizeof(errstr));
+        if (err) {
+                SWB_WARN(corr, "inbox lookup: %s", errstr);
+                swb__pg_broken(a, err);
+                return err;
+        }
+        if (PQntuples(res) == 1)
+                *stored = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+        PQclear(res);
+        return SWB_OK;
+}
+
+static swb_err_t swb__inbox_put(swb_agent_t *a, const json_t *req, const char *reply_id,
+                                const char *text, const char *status, const swb_corr_t *corr)
+{
+        json_t *doc = json_pack("{s:s, s:s}", "text", text, "status", status);
+        char *body = json_dumps(doc, JSON_COMPACT), errstr[512];
+        const char *params[4] = {a->plugin->name,
+                                 json_string_value(json_object_get(req, "request_id")), reply_id,
+                                 body};
+        PGresult *res = NULL;
+        swb_err_t err;
+        swb_pg_t *pg = swb__pg(a, corr, &err);
+        if (pg) {
+                err = swb_pg_exec(pg,
+                                  "INSERT INTO swb_inbox (agent, request_id, reply_id, reply) "
+                                  "VALUES ($1, $2, $3, convert_to($4, 'UTF8')) "
+                                  "ON CONFLICT (agent, request_id) DO NOTHING",
+                                  4, params, &res, errstr, sizeof(errstr));
+                if (err) {
+                        SWB_WARN(corr, "inbox write: %s", errstr);
+                        swb__pg_broken(a, err);
+                }
+                PQclear(res);
+        } else if (err == SWB_ERR_UNAVAILABLE)
+                err = SWB_OK; /* no pg.url: no inbox */
+        free(body);
+        json_decref(doc);
+        return err;
+}
+
 /* ----------------------------------------------------------------- tools */
 
 swb_err_t swb_agent_call_tool(const struct swb_agent_ctx *ctx, const char *tool,
@@ -199,17 +300,14 @@ swb_err_t swb_agent_call_tool(const struct swb_agent_ctx *ctx, const char *tool,
         struct swb_agent_run *run = swb__agent_run_from_ctx(ctx);
         swb_agent_t *a = ctx->agent;
         struct swb_tool_ctx tc;
-        char errstr[512] = "", ms[32];
+        char ms[32];
         const char *code = NULL, *outcome;
         int64_t t0;
         swb_err_t err;
         json_t *d;
 
         *result = NULL;
-        if (!a->pg && a->cfg->pg_url && *a->cfg->pg_url &&
-            !(a->pg = swb_pg_new(a->cfg->pg_url, errstr, sizeof(errstr))))
-                SWB_WARN(ctx->corr, "PostgreSQL unreachable: %s", errstr);
-        if (!a->pg)
+        if (!swb__pg(a, ctx->corr, &err))
                 return SWB_ERR_TRANSPORT; /* retriable: the message is handled again */
         memset(&tc, 0, sizeof(tc));
         tc.cfg = a->cfg;
@@ -236,11 +334,7 @@ swb_err_t swb_agent_call_tool(const struct swb_agent_ctx *ctx, const char *tool,
         swb__agent_stream(run, "tool_end", outcome, tool);
         if (err) {
                 SWB_WARN(ctx->corr, "tool %s failed: %s", tool, swb_err2str(err));
-                if (swb_err_is_retriable(err)) {
-                        /* the connection may be broken: reconnect next time */
-                        swb_pg_destroy(a->pg);
-                        a->pg = NULL;
-                }
+                swb__pg_broken(a, err);
         }
         return err;
 }
@@ -291,6 +385,24 @@ swb_err_t swb_agent_handle(void *opaque, swb_job_t *job, const rd_kafka_message_
         if ((err = swb_job_audit(job, "received", a->plugin->name, NULL, NULL))) {
                 json_decref(req);
                 return swb_seterr(errstr, errstr_size, err, "producing the audit failed");
+        }
+        {
+                json_t *stored = NULL;
+                if ((err = swb__inbox_get(a, req, swb_job_corr(job), &stored))) {
+                        json_decref(req);
+                        return swb_seterr(errstr, errstr_size, err, "inbox unavailable");
+                }
+                if (stored) {
+                        /* answered before: the same reply again, nothing re-executed */
+                        SWB_INFO(swb_job_corr(job), "redelivered request: replying from the inbox");
+                        err = swb_job_reply(
+                                job, a->plugin->name,
+                                swb__str(json_object_get(stored, "text"), ""),
+                                swb__str(json_object_get(stored, "status"), "ok"));
+                        json_decref(stored);
+                        json_decref(req);
+                        return err;
+                }
         }
 
         run = swb_calloc(1, sizeof(*run));

@@ -267,6 +267,36 @@ static void test_stream_and_usage(void **state)
         swb_codec_destroy(s.codec);
 }
 
+/* A redelivered request is answered from the inbox: same reply, no model call. */
+static void test_replay_answered_from_inbox(void **state)
+{
+        char session[64];
+        json_t *req, *r1, *r2;
+        char *again;
+        uint64_t calls;
+        snprintf(session, sizeof(session), "llm-replay-%s", swb_test_unique());
+        pthread_mutex_lock(&T.lock);
+        snprintf(T.tool, sizeof(T.tool), "search_hotels_by_location");
+        snprintf(T.args, sizeof(T.args), "{\"location\":\"Lombok\"}");
+        pthread_mutex_unlock(&T.lock);
+        req = swb_test_request(session, "Find me a hotel in Lombok", "en");
+        r1 = swb_test_ask(T.p, req, 30000);
+        calls = swb_fake_llm_request_count(T.fake);
+        again = json_dumps(req, 0); /* the same request_id, as a redelivery would have */
+        json_decref(req);
+        req = json_loads(again, 0, NULL);
+        free(again);
+        r2 = swb_test_ask(T.p, req, 30000);
+        assert_string_equal(json_string_value(json_object_get(r1, "reply_id")),
+                            json_string_value(json_object_get(r2, "reply_id")));
+        assert_string_equal(json_string_value(json_object_get(r1, "text")),
+                            json_string_value(json_object_get(r2, "text")));
+        assert_int_equal(swb_fake_llm_request_count(T.fake), calls);
+        json_decref(r1);
+        json_decref(r2);
+        json_decref(req);
+}
+
 static void test_unknown_tool_is_not_run(void **state)
 {
         char session[64];
@@ -290,6 +320,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_hotel_booking_flow),
                 cmocka_unit_test(test_stream_and_usage),
+                cmocka_unit_test(test_replay_answered_from_inbox),
                 cmocka_unit_test(test_unknown_tool_is_not_run),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
