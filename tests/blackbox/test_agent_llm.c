@@ -108,6 +108,15 @@ static json_t *step(const char *session, const char *user, const char *text, con
         return out;
 }
 
+/* Does the JSON text of `v` contain `needle`? */
+static bool json_has(const json_t *v, const char *needle)
+{
+        char *s = json_dumps(v, JSON_COMPACT);
+        bool has = s && strstr(s, needle);
+        free(s);
+        return has;
+}
+
 static void date_in(int days, char *buf, size_t size)
 {
         time_t t = time(NULL) + (time_t)days * 86400;
@@ -185,7 +194,7 @@ static void test_hotel_booking_flow(void **state)
                  (long long)hotel, (long long)room_type, in, out);
         booking = json_integer_value(json_object_get(r, "booking_id"));
         if (booking <= 0)
-                fail_msg("no booking id in %s", json_dumps(r, 0));
+                fail_msg("no booking id in the book_hotel_room result");
         json_decref(r);
 
         r = step(session, user, "pay for my hotel room by card", "hotel", "process_hotel_payment",
@@ -196,7 +205,7 @@ static void test_hotel_booking_flow(void **state)
         /* history is customer service's */
         r = step(session, user, "show my bookings", "customer_service",
                  "get_user_booking_history", "{}");
-        assert_non_null(strstr(json_dumps(r, JSON_COMPACT), "\"paid\""));
+        assert_true(json_has(r, "\"paid\""));
         json_decref(r);
         assert_int_equal(tools_offered("get_user_booking_history", &names), 9);
         json_decref(names);
@@ -213,7 +222,7 @@ static void test_hotel_booking_flow(void **state)
         r = step(session, user, "cancel hotel booking please", "customer_service",
                  "cancel_hotel_booking", "{\"booking_id\":%lld}", (long long)booking);
         assert_null(json_object_get(r, "error"));
-        assert_non_null(strstr(json_dumps(r, JSON_COMPACT), "cancelled"));
+        assert_true(json_has(r, "cancelled"));
         json_decref(r);
 }
 
