@@ -276,6 +276,27 @@ static void test_stream_and_usage(void **state)
         swb_codec_destroy(s.codec);
 }
 
+/* The flight and tour agents too: their full tool lists, a tool run, its result. */
+static void test_flight_and_tour_agents(void **state)
+{
+        char session[64];
+        json_t *r, *names;
+        snprintf(session, sizeof(session), "llm-ft-%s", swb_test_unique());
+        r = step(session, "llm-ft", "flights from Jakarta to Denpasar", "flight",
+                 "search_flights_by_route", "{\"origin\":\"Jakarta\",\"destination\":\"Denpasar\"}");
+        assert_true(json_integer_value(json_object_get(r, "count")) > 0);
+        json_decref(r);
+        assert_int_equal(tools_offered("search_flights_by_route", &names), 6);
+        json_decref(names);
+        snprintf(session, sizeof(session), "llm-ft2-%s", swb_test_unique());
+        r = step(session, "llm-ft", "what tours do you have in Yogyakarta", "tour",
+                 "search_tours_by_destination", "{\"destination\":\"Yogyakarta\"}");
+        assert_true(json_integer_value(json_object_get(r, "count")) > 0);
+        json_decref(r);
+        assert_int_equal(tools_offered("search_tours_by_destination", &names), 7);
+        json_decref(names);
+}
+
 /* A redelivered request is answered from the inbox: same reply, no model call. */
 static void test_replay_answered_from_inbox(void **state)
 {
@@ -329,6 +350,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_hotel_booking_flow),
                 cmocka_unit_test(test_stream_and_usage),
+                cmocka_unit_test(test_flight_and_tour_agents),
                 cmocka_unit_test(test_replay_answered_from_inbox),
                 cmocka_unit_test(test_unknown_tool_is_not_run),
         };
