@@ -17,6 +17,7 @@
 #include "swb_client.h"
 #include "swb_codec.h"
 #include "swb_config.h"
+#include "swb_dlq.h"
 #include "swb_id.h"
 #include "swb_mem.h"
 
@@ -198,6 +199,49 @@ static void test_poison_goes_to_dlq(void **state)
         json_decref(req);
 }
 
+/* swb-dlq lists the dead letters with their reasons and replays one to its topic. */
+static void test_dlq_tool(void **state)
+{
+        char errstr[256];
+        json_t *list = NULL, *e = NULL;
+        size_t i, before;
+        int32_t part;
+        int64_t off;
+        swb_config_t *cfg = T.p->cfg;
+
+        assert_int_equal(swb_dlq_list(cfg, &list, errstr, sizeof(errstr)), SWB_OK);
+        for (i = 0; i < json_array_size(list); i++)
+                if (!strcmp(json_string_value(json_object_get(json_array_get(list, i), "error")),
+                            "decode"))
+                        e = json_array_get(list, i);
+        if (!e)
+                fail_msg("the poison message is not listed");
+        assert_string_equal(json_string_value(json_object_get(e, "original_topic")),
+                            swb_test_topic(T.p, "requests"));
+        part = (int32_t)json_integer_value(json_object_get(e, "partition"));
+        off = json_integer_value(json_object_get(e, "offset"));
+        before = json_array_size(list);
+        json_decref(list);
+
+        /* replaying it sends it through the supervisor again: a second dead letter */
+        assert_int_equal(swb_dlq_replay(cfg, &part, &off, 1, errstr, sizeof(errstr)), SWB_OK);
+        {
+                int64_t deadline = swb_test_deadline(20000);
+                size_t now = before;
+                while (now <= before && swb_test_now_ms() < deadline) {
+                        list = NULL;
+                        if (!swb_dlq_list(cfg, &list, errstr, sizeof(errstr)))
+                                now = json_array_size(list);
+                        json_decref(list);
+                }
+                assert_true(now > before);
+        }
+        /* an offset that is not in the DLQ is refused, nothing replayed */
+        off = 999999;
+        assert_int_equal(swb_dlq_replay(cfg, &part, &off, 1, errstr, sizeof(errstr)),
+                         SWB_ERR_NOT_FOUND);
+}
+
 static void test_invalid_request_rejected(void **state)
 {
         struct dlq_seen s = {"schema", false, ""};
@@ -338,6 +382,7 @@ int main(void)
                 cmocka_unit_test(test_every_agent_answers),
                 cmocka_unit_test(test_replay_same_reply_id),
                 cmocka_unit_test(test_poison_goes_to_dlq),
+                cmocka_unit_test(test_dlq_tool),
                 cmocka_unit_test(test_invalid_request_rejected),
                 cmocka_unit_test(test_reply_topic_rules),
                 cmocka_unit_test(test_exactly_one_reply_each),
