@@ -1,9 +1,18 @@
 #include "swb_router.h"
 
 #include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "swb_classifier.h"
+#include "swb_log.h"
 #include "swb_mem.h"
+
+struct swb_router_s {
+        swb_classifier_t *clf; /* NULL: the keyword rule */
+};
 
 struct swb__kw {
         const char *word; /* matched at a word start, as a prefix */
@@ -95,6 +104,14 @@ void swb_router_rule(const char *text, swb_route_t *out)
                 if (score[d] && (best < 0 || score[d] > score[best]))
                         best = (int)d;
         out->method = "rule";
+        out->alt = NULL;
+        {
+                int alt = -1;
+                for (d = 0; d < 4; d++)
+                        if ((int)d != best && score[d] && (alt < 0 || score[d] > score[alt]))
+                                alt = (int)d;
+                out->alt = alt >= 0 ? swb__domains[alt] : NULL;
+        }
         if (best < 0) {
                 out->domain = "out_of_scope";
                 out->intent = "out_of_scope";
@@ -104,4 +121,83 @@ void swb_router_rule(const char *text, swb_route_t *out)
         out->domain = swb__domains[best];
         out->intent = intent[best];
         out->confidence = (double)score[best] / (double)total;
+}
+
+/* route.model unset: the shipped model next to the binaries, or in ./models. */
+static char *swb__find_model(void)
+{
+        static const char *const rel[] = {"/../../models/router.swbm",
+                                          "/../share/switchboard/router.swbm"};
+        char exe[PATH_MAX], *slash;
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 64);
+        size_t i;
+        if (n > 0) {
+                exe[n] = '\0';
+                if ((slash = strrchr(exe, '/'))) {
+                        *slash = '\0';
+                        for (i = 0; i < SWB_ARRAY_LEN(rel); i++) {
+                                char *p = swb_asprintf("%s%s", exe, rel[i]);
+                                if (!access(p, R_OK))
+                                        return p;
+                                swb_free(p);
+                        }
+                }
+        }
+        if (!access("models/router.swbm", R_OK))
+                return swb_strdup("models/router.swbm");
+        return NULL;
+}
+
+swb_router_t *swb_router_new(const swb_config_t *cfg, char *errstr, size_t errstr_size)
+{
+        swb_router_t *r = swb_calloc(1, sizeof(*r));
+        char *path = NULL;
+        if (cfg->route_model && !strcmp(cfg->route_model, "rule")) {
+                SWB_INFO(NULL, "routing with the keyword rule (route.model=rule)");
+                return r;
+        }
+        path = cfg->route_model && *cfg->route_model ? swb_strdup(cfg->route_model)
+                                                     : swb__find_model();
+        if (!path) {
+                swb_seterr(errstr, errstr_size, SWB_ERR_CONFIG,
+                           "no routing model: models/router.swbm not found next to the "
+                           "binaries or in ./models; set route.model (or route.model=rule)");
+                goto fail;
+        }
+        if (!(r->clf = swb_classifier_load(path, errstr, errstr_size)))
+                goto fail;
+        SWB_INFO(NULL, "routing with the classifier %s", path);
+        swb_free(path);
+        return r;
+fail:
+        swb_free(path);
+        swb_router_destroy(r);
+        return NULL;
+}
+
+void swb_router_destroy(swb_router_t *r)
+{
+        if (!r)
+                return;
+        swb_classifier_destroy(r->clf);
+        swb_free(r);
+}
+
+void swb_router_route(const swb_router_t *r, const char *text, swb_route_t *out)
+{
+        struct swb_classification c;
+        int i, alt = -1;
+        if (!r->clf) {
+                swb_router_rule(text, out);
+                return;
+        }
+        swb_classifier_classify(r->clf, text, &c);
+        out->domain = c.domain;
+        out->intent = c.intent;
+        out->confidence = c.confidence;
+        out->method = "classifier";
+        for (i = 0; i < SWB_CLASSIFIER_OUT_OF_SCOPE; i++)
+                if (i != c.route && (alt < 0 || c.route_prob[i] > c.route_prob[alt]))
+                        alt = i;
+        out->alt = alt >= 0 ? swb_classifier_route_name(alt) : NULL;
 }

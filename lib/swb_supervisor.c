@@ -5,6 +5,7 @@
 
 #include "swb_id.h"
 #include "swb_mem.h"
+#include "swb_breaker.h"
 #include "swb_llm.h"
 #include "swb_router.h"
 #include "swb_session.h"
@@ -14,7 +15,9 @@ struct swb_supervisor_s {
         const swb_config_t *cfg;
         swb_worker_t *worker;
         swb_session_store_t *sessions;
+        swb_router_t *router;
         swb_llm_t *llm;     /* NULL without llm.url */
+        swb_breaker_t *breaker;
         swb_usage_t *usage;
         swb_metric_t *m_route;
 };
@@ -27,7 +30,8 @@ swb_supervisor_t *swb_supervisor_new(const swb_config_t *cfg, char *errstr,
         s->cfg = cfg;
         s->m_route = swb_metrics_counter(swb_metrics_default(), "swb_route_total",
                                          "Routing decisions, by domain and method.", labels);
-        if (!(s->sessions = swb_session_store_new(cfg, errstr, errstr_size)) ||
+        if (!(s->router = swb_router_new(cfg, errstr, errstr_size)) ||
+            !(s->sessions = swb_session_store_new(cfg, errstr, errstr_size)) ||
             !(s->usage = swb_usage_new(cfg, errstr, errstr_size)))
                 goto fail;
         if (cfg->llm_url && *cfg->llm_url) {
@@ -36,8 +40,18 @@ swb_supervisor_t *swb_supervisor_new(const swb_config_t *cfg, char *errstr,
                 o.api_key = cfg->llm_api_key;
                 o.model = cfg->llm_model;
                 o.timeout_ms = cfg->route_llm_timeout_ms;
+                o.max_inflight = cfg->llm_max_inflight;
                 if (!(s->llm = swb_llm_new(&o, errstr, errstr_size)))
                         goto fail;
+                {
+                        struct swb_breaker_opts bo = {0};
+                        bo.name = cfg->llm_model;
+                        bo.failures = cfg->llm_breaker_failures;
+                        bo.open_ms = cfg->llm_breaker_open_ms;
+                        bo.max = cfg->llm_max_inflight;
+                        bo.slow_ms = cfg->route_llm_timeout_ms;
+                        s->breaker = swb_breaker_new(&bo);
+                }
                 SWB_INFO(NULL, "model routing on: %s (%s) below confidence %.2f", cfg->llm_url,
                          cfg->llm_model, cfg->route_llm_threshold);
         }
@@ -52,8 +66,10 @@ void swb_supervisor_destroy(swb_supervisor_t *s)
         if (!s)
                 return;
         swb_llm_destroy(s->llm); /* pending calls complete with an error first */
+        swb_breaker_destroy(s->breaker);
         swb_usage_destroy(s->usage);
         swb_session_store_destroy(s->sessions);
+        swb_router_destroy(s->router);
         swb_free(s);
 }
 
@@ -63,15 +79,23 @@ void swb_supervisor_decide(swb_route_t *route, const char *active,
         if (escalated_from && *escalated_from) {
                 if (!strcmp(route->domain, escalated_from) ||
                     !strcmp(route->domain, "out_of_scope")) {
+                        /* the best other agent, else the general desk */
                         bool cs = !strcmp(escalated_from, "customer_service");
-                        route->domain = cs ? "out_of_scope" : "customer_service";
-                        route->intent = cs ? "out_of_scope" : "escalated";
+                        if (route->alt && strcmp(route->alt, escalated_from))
+                                route->domain = route->alt;
+                        else
+                                route->domain = cs ? "out_of_scope" : "customer_service";
+                        route->intent = "escalated";
                 }
                 route->method = "escalation";
                 return;
         }
+        /* Leave the active agent only for another agent the classifier is sure
+         * of: short follow-ups ("yes, the second one", "the morning one") look
+         * like confident small talk to it, so out_of_scope never breaks the
+         * conversation; the agent can hand a request back (escalation). */
         if (active && *active && strcmp(route->domain, active) &&
-            route->confidence < switch_conf) {
+            (route->confidence < switch_conf || !strcmp(route->domain, "out_of_scope"))) {
                 route->domain = active;
                 route->intent = "follow_up";
                 route->method = "sticky";
@@ -255,6 +279,7 @@ static void swb__llm_done(void *opaque, swb_llm_result_t *res)
         json_t *d;
         size_t i;
 
+        swb_breaker_release(s->breaker, res->err, res->latency_ms, res->retry_after_ms);
         usage.cost_usd = swb_usage_account(s->usage, model, res);
         usage.tokens_in = res->has_usage ? res->usage.prompt_tokens : 0;
         usage.tokens_out = res->has_usage ? res->usage.completion_tokens : 0;
@@ -315,9 +340,19 @@ static swb_err_t swb__ask_model(struct swb__pending *p, char *errstr, size_t err
         o.stream = SWB_LLM_STREAM_OFF;
         o.extra = extra;
         o.request_id = json_string_value(json_object_get(p->req, "request_id"));
+        if ((err = swb_breaker_acquire(s->breaker, (int)swb_llm_inflight(s->llm)))) {
+                /* circuit open, Retry-After or at the limit: the classifier decides */
+                p->route.method = "fallback";
+                json_decref(msgs);
+                json_decref(tools);
+                json_decref(extra);
+                return swb_seterr(errstr, errstr_size, err, "model routing unavailable");
+        }
         swb_job_defer(p->job);
         err = swb_llm_call(s->llm, msgs, tools, &o, swb__llm_done, NULL, p);
         if (err) {
+                swb_breaker_release(s->breaker, SWB_OK, 0, 0);
+                p->route.method = "fallback";
                 swb_job_complete(p->job, SWB_OK, NULL); /* undo the defer; route without it */
                 swb_seterr(errstr, errstr_size, err, "model call could not start");
         }
@@ -368,7 +403,7 @@ swb_err_t swb_supervisor_handle(void *opaque, swb_job_t *job, const rd_kafka_mes
                 return swb_seterr(errstr, errstr_size, err, "producing the audit failed");
         }
 
-        swb_router_rule(p->text, &p->route);
+        swb_router_route(s->router, p->text, &p->route);
         p->stack = swb_session_stack(s->sessions, p->sid, &p->degraded);
         /* a copy: the stack's strings go away when it is edited */
         active = swb_session_active(p->stack);

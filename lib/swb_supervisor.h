@@ -42,7 +42,8 @@ swb_err_t swb_supervisor_validate(const json_t *req, char *errstr, size_t errstr
 /**
  * Combine the classifier's route with the conversation: with an active agent,
  * a request stays there (method "sticky") unless the classifier is at least
- * `switch_conf` sure of another route; an escalated request (handed back by
+ * `switch_conf` sure of another agent (out_of_scope never breaks a
+ * conversation: follow-ups look like small talk to the classifier); an escalated request (handed back by
  * `escalated_from`) never goes back to that agent (method "escalation": its
  * best other route, else customer_service, the general desk). Pure function.
  * @param route   in: the classifier's decision; out: the final one.

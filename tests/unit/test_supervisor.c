@@ -53,33 +53,42 @@ static void test_rule(void **state)
 
 static void test_decide(void **state)
 {
-        swb_route_t r = {"out_of_scope", "out_of_scope", 0.5, "rule"};
+        swb_route_t r = {"out_of_scope", "out_of_scope", 0.5, "rule", NULL};
         /* a vague follow-up stays with the active agent */
         swb_supervisor_decide(&r, "hotel", NULL, 0.8);
         assert_string_equal(r.domain, "hotel");
         assert_string_equal(r.method, "sticky");
         /* a confident other route switches */
-        r = (swb_route_t){"flight", "flight_search", 0.95, "classifier"};
+        r = (swb_route_t){"flight", "flight_search", 0.95, "classifier", NULL};
         swb_supervisor_decide(&r, "hotel", NULL, 0.8);
         assert_string_equal(r.domain, "flight");
         assert_string_equal(r.method, "classifier");
         /* same route as active: unchanged */
-        r = (swb_route_t){"hotel", "hotel_search", 0.3, "classifier"};
+        r = (swb_route_t){"hotel", "hotel_search", 0.3, "classifier", NULL};
         swb_supervisor_decide(&r, "hotel", NULL, 0.8);
         assert_string_equal(r.method, "classifier");
+        /* a confident out_of_scope does not break the conversation */
+        r = (swb_route_t){"out_of_scope", "yes", 0.95, "classifier", NULL};
+        swb_supervisor_decide(&r, "hotel", NULL, 0.8);
+        assert_string_equal(r.domain, "hotel");
+        assert_string_equal(r.method, "sticky");
         /* no active agent: unchanged, even when unsure */
-        r = (swb_route_t){"out_of_scope", "out_of_scope", 0.4, "classifier"};
+        r = (swb_route_t){"out_of_scope", "out_of_scope", 0.4, "classifier", NULL};
         swb_supervisor_decide(&r, NULL, NULL, 0.8);
         assert_string_equal(r.domain, "out_of_scope");
         /* escalation never returns to the escalating agent */
-        r = (swb_route_t){"hotel", "hotel_search", 0.9, "classifier"};
+        r = (swb_route_t){"hotel", "hotel_search", 0.9, "classifier", NULL};
         swb_supervisor_decide(&r, "hotel", "hotel", 0.8);
         assert_string_equal(r.domain, "customer_service");
+        /* ... and takes the classifier's best other agent when it has one */
+        r = (swb_route_t){"hotel", "hotel_search", 0.9, "classifier", "tour"};
+        swb_supervisor_decide(&r, "hotel", "hotel", 0.8);
+        assert_string_equal(r.domain, "tour");
         assert_string_equal(r.method, "escalation");
-        r = (swb_route_t){"flight", "flight_search", 0.9, "classifier"};
+        r = (swb_route_t){"flight", "flight_search", 0.9, "classifier", NULL};
         swb_supervisor_decide(&r, "hotel", "hotel", 0.8);
         assert_string_equal(r.domain, "flight");
-        r = (swb_route_t){"customer_service", "x", 0.9, "classifier"};
+        r = (swb_route_t){"customer_service", "x", 0.9, "classifier", NULL};
         swb_supervisor_decide(&r, NULL, "customer_service", 0.8);
         assert_string_equal(r.domain, "out_of_scope");
 }
