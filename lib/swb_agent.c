@@ -43,7 +43,8 @@ swb_agent_t *swb_agent_new(const swb_config_t *cfg, const char *domain, char *er
                 goto fail;
         a->tools_spec = swb_tools_openai_spec(p->tools, p->n_tools);
         if (!(a->sessions = swb_session_store_new(cfg, errstr, errstr_size)) ||
-            !(a->usage = swb_usage_new(cfg, errstr, errstr_size)))
+            !(a->usage = swb_usage_new(cfg, errstr, errstr_size)) ||
+            !(a->budget = swb_budget_new(cfg, errstr, errstr_size)))
                 goto fail;
         if (cfg->redis_url && *cfg->redis_url) {
                 struct swb_cache_conf cc = {0};
@@ -63,8 +64,18 @@ swb_agent_t *swb_agent_new(const swb_config_t *cfg, const char *domain, char *er
                 o.model = cfg->llm_model;
                 o.timeout_ms = cfg->llm_timeout_ms;
                 o.stream = true;
+                o.max_inflight = cfg->llm_max_inflight;
                 if (!(a->llm = swb_llm_new(&o, errstr, errstr_size)))
                         goto fail;
+                {
+                        struct swb_breaker_opts bo = {0};
+                        bo.name = cfg->llm_model;
+                        bo.failures = cfg->llm_breaker_failures;
+                        bo.open_ms = cfg->llm_breaker_open_ms;
+                        bo.max = cfg->llm_max_inflight;
+                        bo.slow_ms = cfg->llm_slow_ms;
+                        a->breaker = swb_breaker_new(&bo);
+                }
                 SWB_INFO(NULL, "%s agent answers with the model %s at %s", p->name,
                          cfg->llm_model, cfg->llm_url);
         } else
@@ -92,7 +103,9 @@ void swb_agent_destroy(swb_agent_t *a)
         if (!a)
                 return;
         swb_llm_destroy(a->llm); /* pending calls complete (with an error) first */
+        swb_breaker_destroy(a->breaker);
         swb_usage_destroy(a->usage);
+        swb_budget_destroy(a->budget);
         swb_cache_destroy(a->cache);
         swb_pg_destroy(a->pg);
         swb_session_store_destroy(a->sessions);
@@ -108,8 +121,10 @@ void swb_agent_set_worker(swb_agent_t *a, swb_worker_t *w)
 void swb_agent_poll(void *opaque, int timeout_ms)
 {
         swb_agent_t *a = opaque;
-        if (a->llm)
+        if (a->llm) {
                 swb_llm_poll(a->llm, timeout_ms);
+                swb__agent_llm_pump(a);
+        }
 }
 
 static swb_err_t swb__inbox_put(swb_agent_t *a, const json_t *req, const char *reply_id,

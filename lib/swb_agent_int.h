@@ -3,6 +3,8 @@
 #define SWB_AGENT_INT_H
 
 #include "swb_agent.h"
+#include "swb_breaker.h"
+#include "swb_budget.h"
 #include "swb_cache.h"
 #include "swb_id.h"
 #include "swb_llm.h"
@@ -20,6 +22,9 @@ struct swb_agent_s {
         swb_cache_t *cache; /* NULL without redis.url */
         swb_llm_t *llm;     /* NULL without llm.url */
         swb_usage_t *usage;
+        swb_budget_t *budget; /* spend limits per user / tenant */
+        swb_breaker_t *breaker; /* model protection: circuit and adaptive limit */
+        struct swb_agent_run *wait_head, *wait_tail; /* runs waiting for a model slot */
         json_t *tools_spec; /* the tools as the model sees them */
         swb_metric_t *m_req, *m_dur, *m_tool, *m_tool_dur;
 };
@@ -34,6 +39,7 @@ struct swb_agent_run {
         int seq;            /* StreamEvent sequence */
         int round;          /* model rounds so far */
         json_t *messages;   /* the model conversation */
+        struct swb_agent_run *next_wait;
         struct swb_audit_usage usage;
 };
 
@@ -49,5 +55,7 @@ void swb__agent_run_destroy(struct swb_agent_run *run);
 
 /** Start the model loop for the run (the job is deferred until it ends). */
 swb_err_t swb__agent_llm_start(struct swb_agent_run *run, char *errstr, size_t errstr_size);
+/** Start waiting runs while the model has room (from the poll hook). */
+void swb__agent_llm_pump(swb_agent_t *a);
 
 #endif

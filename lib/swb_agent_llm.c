@@ -87,18 +87,87 @@ static swb_err_t swb__run_tools(struct swb_agent_run *run, const swb_llm_result_
         return SWB_OK;
 }
 
+/* No model for this run (it failed, its circuit is open, or it asked us to
+ * wait): the deterministic planner answers, and the audit says why. */
+static void swb__without_model(struct swb_agent_run *run, const char *why, const char *disc)
+{
+        swb_agent_t *a = run->a;
+        struct swb_agent_answer ans = {0};
+        char errstr[512] = "";
+        json_t *d = json_pack("{s:s, s:s}", "error", why, "fallback", "planner");
+        swb_err_t err;
+        swb_job_audit(run->job, "failed", a->plugin->name, disc, d);
+        json_decref(d);
+        err = a->plugin->plan(&run->ctx, &ans, errstr, sizeof(errstr));
+        if (!err && ans.escalate)
+                err = swb__agent_escalate(run);
+        else if (!err) {
+                swb__agent_stream(run, "token", ans.text, NULL);
+                swb__agent_stream(run, "done", NULL, NULL);
+                err = swb__agent_reply(run, ans.text ? ans.text : "", "ok");
+        }
+        swb_free(ans.text);
+        swb__finish(run, err, errstr);
+}
+
+/* Start the run's first call if the model has room; else queue it. */
+static void swb__admit(struct swb_agent_run *run)
+{
+        swb_agent_t *a = run->a;
+        swb_err_t err = swb_breaker_acquire(a->breaker, (int)swb_llm_inflight(a->llm));
+        if (err == SWB_ERR_UNAVAILABLE) {
+                swb__without_model(run, "circuit_open", "round-0");
+                return;
+        }
+        if (err == SWB_ERR_CONFLICT) { /* at the concurrency limit: wait in line */
+                run->next_wait = NULL;
+                if (a->wait_tail)
+                        a->wait_tail->next_wait = run;
+                else
+                        a->wait_head = run;
+                a->wait_tail = run;
+                return;
+        }
+        if ((err = swb__call(run))) {
+                swb_breaker_release(a->breaker, SWB_OK, 0, 0); /* it never started */
+                swb__finish(run, err, "the model call could not start");
+        }
+}
+
+void swb__agent_llm_pump(swb_agent_t *a)
+{
+        while (a->wait_head) {
+                struct swb_agent_run *run = a->wait_head;
+                swb_err_t err = swb_breaker_acquire(a->breaker, (int)swb_llm_inflight(a->llm));
+                if (err == SWB_ERR_CONFLICT)
+                        return;
+                a->wait_head = run->next_wait;
+                if (!a->wait_head)
+                        a->wait_tail = NULL;
+                if (err == SWB_ERR_UNAVAILABLE)
+                        swb__without_model(run, "circuit_open", "round-0");
+                else if ((err = swb__call(run))) {
+                        swb_breaker_release(a->breaker, SWB_OK, 0, 0);
+                        swb__finish(run, err, "the model call could not start");
+                }
+        }
+}
+
 static void swb__done(void *opaque, swb_llm_result_t *res)
 {
         struct swb_agent_run *run = opaque;
         swb_agent_t *a = run->a;
         const char *model = res->model ? res->model : a->cfg->llm_model;
         struct swb_audit_usage u = {0};
-        char disc[32], ncalls[16], errstr[512] = "";
+        char disc[32], ncalls[16];
         swb_err_t err;
         json_t *d;
 
         run->round++;
         u.cost_usd = swb_usage_account(a->usage, model, res);
+        swb_budget_add(a->budget, json_string_value(json_object_get(run->req, "user_id")),
+                       json_string_value(json_object_get(run->req, "tenant_id")), u.cost_usd,
+                       time(NULL), run->ctx.corr);
         u.tokens_in = res->has_usage ? res->usage.prompt_tokens : 0;
         u.tokens_out = res->has_usage ? res->usage.completion_tokens : 0;
         u.duration_ms = res->latency_ms;
@@ -110,29 +179,12 @@ static void swb__done(void *opaque, swb_llm_result_t *res)
                 SWB_WARN(run->ctx.corr, "the model_called audit event could not be queued");
         json_decref(d);
 
+        swb_breaker_release(a->breaker, res->err, res->latency_ms, res->retry_after_ms);
         if (res->err) {
-                /* The model failed (after its own deadline): answer with the
-                 * deterministic planner instead, and say so in the audit. */
                 SWB_WARN(run->ctx.corr, "model call failed (%s: %s); the planner answers",
                          swb_err2str(res->err), res->errmsg);
-                d = json_pack("{s:s, s:s}", "error", swb_err2str(res->err), "fallback",
-                              "planner");
-                swb_job_audit(run->job, "failed", a->plugin->name, disc, d);
-                json_decref(d);
+                swb__without_model(run, swb_err2str(res->err), disc);
                 swb_llm_result_destroy(res);
-                {
-                        struct swb_agent_answer ans = {0};
-                        err = a->plugin->plan(&run->ctx, &ans, errstr, sizeof(errstr));
-                        if (!err && ans.escalate)
-                                err = swb__agent_escalate(run);
-                        else if (!err) {
-                                swb__agent_stream(run, "token", ans.text, NULL);
-                                swb__agent_stream(run, "done", NULL, NULL);
-                                err = swb__agent_reply(run, ans.text ? ans.text : "", "ok");
-                        }
-                        swb_free(ans.text);
-                }
-                swb__finish(run, err, errstr);
                 return;
         }
         if (res->n_tool_calls) {
@@ -150,6 +202,36 @@ static void swb__done(void *opaque, swb_llm_result_t *res)
         swb__finish(run, err, err ? "producing the reply failed" : NULL);
 }
 
+/* Past a spend budget (swb_budget): answer with the budget message instead of
+ * calling the model, audited as rejected. @returns true when it answered; then
+ * *err is how that went and the run is gone. */
+static bool swb__budget_refused(struct swb_agent_run *run, swb_err_t *err, char *errstr,
+                                size_t errstr_size)
+{
+        swb_agent_t *a = run->a;
+        const char *user = json_string_value(json_object_get(run->req, "user_id"));
+        const char *tenant = json_string_value(json_object_get(run->req, "tenant_id"));
+        swb_budget_scope_t over = swb_budget_check(a->budget, user, tenant, time(NULL),
+                                                   run->ctx.corr);
+        const char *text = swb_budget_message(over, run->ctx.locale);
+        json_t *d;
+        if (!over)
+                return false;
+        d = json_pack("{s:s, s:s, s:s}", "reason", "budget", "scope", swb_budget_scope_who(over),
+                      "period", swb_budget_scope_period(over));
+        *err = swb_job_audit(run->job, "rejected", a->plugin->name, "budget", d);
+        json_decref(d);
+        swb__agent_stream(run, "start", NULL, NULL);
+        swb__agent_stream(run, "token", text, NULL);
+        swb__agent_stream(run, "done", NULL, NULL);
+        if (!*err)
+                *err = swb__agent_reply(run, text, "rejected");
+        if (*err)
+                swb_seterr(errstr, errstr_size, *err, "answering past the budget failed");
+        swb__agent_run_destroy(run);
+        return true;
+}
+
 swb_err_t swb__agent_llm_start(struct swb_agent_run *run, char *errstr, size_t errstr_size)
 {
         swb_agent_t *a = run->a;
@@ -160,6 +242,8 @@ swb_err_t swb__agent_llm_start(struct swb_agent_run *run, char *errstr, size_t e
         struct tm tm;
         swb_err_t err;
 
+        if (swb__budget_refused(run, &err, errstr, errstr_size))
+                return err; /* answered without the model */
         gmtime_r(&now, &tm);
         strftime(today, sizeof(today), "%Y-%m-%d", &tm);
         sys = swb_asprintf("%s\nThe user's locale is %s; answer in the user's language. "
@@ -191,10 +275,6 @@ swb_err_t swb__agent_llm_start(struct swb_agent_run *run, char *errstr, size_t e
                               json_pack("{s:s, s:s}", "role", "user", "content", text));
         swb__agent_stream(run, "start", NULL, NULL);
         swb_job_defer(run->job);
-        if ((err = swb__call(run))) {
-                swb_seterr(errstr, errstr_size, err, "the model call could not start");
-                swb__finish(run, SWB_OK, NULL); /* undo the defer; the handler returns err */
-                return err;
-        }
+        swb__admit(run); /* completes the job itself, now or later */
         return SWB_OK;
 }

@@ -51,6 +51,13 @@ static const struct swb_config_row swb__rows[] = {
         INT("worker.max.inflight", max_inflight, "1000", 1, 1000000,
             "Messages a worker holds in flight; past it, its partitions are paused (polling "
             "goes on) and resumed below half."),
+        INT("retry.max.attempts", retry_max_attempts, "3", 1, 1000,
+            "Handlings of a message failing with a transient error before it is dead-lettered."),
+        INT("retry.backoff.ms", retry_backoff_ms, "200", 1, 600000,
+            "First retry delay; doubles per attempt, with +-50% jitter; a Retry-After from the "
+            "model is honoured when longer."),
+        INT("retry.backoff.max.ms", retry_backoff_max_ms, "30000", 1, 3600000,
+            "Longest retry delay."),
         INT("shutdown.timeout.ms", shutdown_timeout_ms, "8000", 100, 600000,
             "On SIGTERM, how long in-flight work may take before the worker closes anyway."),
         STR("schema.registry.url", schema_registry_url, "",
@@ -61,6 +68,11 @@ static const struct swb_config_row swb__rows[] = {
             "Conversation state (dialog stack, recent turns) expires this long after the last turn."),
         INT("session.max.turns", session_max_turns, "10", 0, 200,
             "Recent turns kept per session (shown to the model, used for follow-ups)."),
+        STR("route.model", route_model, "",
+            "The supervisor's intent classifier (models/router.swbm, built by swb-train); empty: "
+            "that file next to the binaries (../../models, ../share/switchboard) or in ./models; "
+            "\"rule\": the keyword rule instead. A model that is set but cannot load stops the "
+            "supervisor."),
         DBL("route.switch.confidence", route_switch_confidence, "0.8", 0, 1,
             "While an agent is active, a request goes elsewhere only when the classifier is at "
             "least this confident; otherwise it is a follow-up (sticky)."),
@@ -74,6 +86,16 @@ static const struct swb_config_row swb__rows[] = {
         STR("llm.model", llm_model, "gpt-4o-mini", "Model name sent to llm.url."),
         INT("llm.timeout.ms", llm_timeout_ms, "60000", 100, 3600000,
             "Deadline of one agent call to the model."),
+        INT("llm.max.inflight", llm_max_inflight, "512", 1, 100000,
+            "Most model calls in flight per process; the adaptive limit moves below it "
+            "(additive increase, halved on 429, 5xx, timeouts or slow answers)."),
+        INT("llm.breaker.failures", llm_breaker_failures, "5", 1, 1000,
+            "Consecutive failed model calls that open the circuit; while open, agents answer "
+            "with the deterministic planner and routing uses the classifier."),
+        INT("llm.breaker.open.ms", llm_breaker_open_ms, "30000", 100, 3600000,
+            "How long the circuit stays open before one probe call is let through."),
+        INT("llm.slow.ms", llm_slow_ms, "20000", 100, 3600000,
+            "A model answer slower than this counts as overload for the adaptive limit."),
         STR("llm.pricing", llm_pricing,
             "gpt-4o-mini=0.15/0.60,gpt-4o=2.50/10.00,gpt-4.1-mini=0.40/1.60,gpt-4.1=2.00/8.00,"
             "gpt-3.5-turbo=0.50/1.50",
@@ -99,6 +121,31 @@ static const struct swb_config_row swb__rows[] = {
             "Read cache TTL (s) of room, seat and tour availability."),
         INT("cache.ttl.user.bookings", cache_ttl_user_bookings, "600", 0, 604800,
             "Read cache TTL (s) of a user's bookings."),
+        STR("env", env, "",
+            "Environment profile: dev (log.level=debug, route.llm.timeout.ms=5000), staging "
+            "(log.level=info, route.llm.timeout.ms=3000) or prod (log.level=info, "
+            "route.llm.timeout.ms=2000); these apply only to keys not set explicitly "
+            "(--print-config shows them as profile). Empty: none. Other values are errors."),
+        STR("policy", policy, "",
+            "Cost policy: cost_optimized (llm.model=gpt-4o-mini, agent.max.tool.rounds=3, "
+            "llm.timeout.ms=30000, route.llm.threshold=0.4), balanced (llm.model=gpt-4o-mini, "
+            "agent.max.tool.rounds=6, llm.timeout.ms=60000, route.llm.threshold=0.6) or "
+            "quality_optimized (llm.model=gpt-4o, agent.max.tool.rounds=8, "
+            "llm.timeout.ms=120000, route.llm.threshold=0.75); these apply only to keys not "
+            "set explicitly. Empty: none. Other values are errors."),
+        DBL("budget.user.daily.usd", budget_user_daily_usd, "0", 0, 1000000000,
+            "Model spend (USD at llm.pricing) a user may cause per UTC day; past it the agent "
+            "answers with a budget message instead of calling the model. 0: unlimited."),
+        DBL("budget.user.monthly.usd", budget_user_monthly_usd, "0", 0, 1000000000,
+            "As budget.user.daily.usd, per UTC calendar month. 0: unlimited."),
+        DBL("budget.tenant.daily.usd", budget_tenant_daily_usd, "0", 0, 1000000000,
+            "As budget.user.daily.usd, for all users of a tenant (the request's tenant_id) "
+            "together. 0: unlimited."),
+        DBL("budget.tenant.monthly.usd", budget_tenant_monthly_usd, "0", 0, 1000000000,
+            "As budget.tenant.daily.usd, per UTC calendar month. 0: unlimited."),
+        INT("health.probe.interval.ms", health_probe_interval_ms, "2000", 100, 600000,
+            "How often a background probe checks PostgreSQL and Redis (on connections of its "
+            "own) for /health/ready."),
 };
 
 /* SWB_* variables that belong to tools and scripts, not to the table. */
@@ -401,7 +448,7 @@ int swb_config_source(const swb_config_t *cfg, const char *key)
         return ((const struct swb_config_priv *)cfg)->src[idx];
 }
 
-static const char *const swb__src_names[] = {"default", "file", "env", "flag"};
+static const char *const swb__src_names[] = {"default", "file", "env", "flag", "profile"};
 
 void swb_config_print(const swb_config_t *cfg, FILE *fp)
 {

@@ -24,7 +24,8 @@ typedef enum swb_config_source {
         SWB_CFG_SRC_DEFAULT = 0,
         SWB_CFG_SRC_FILE,
         SWB_CFG_SRC_ENV,
-        SWB_CFG_SRC_FLAG
+        SWB_CFG_SRC_FLAG,
+        SWB_CFG_SRC_PROFILE /* set by swb_profile_apply() from env / policy */
 } swb_config_source_t;
 
 /** The domains, in the order of the agent plugin table. */
@@ -53,6 +54,9 @@ typedef struct swb_config {
         int max_message_bytes;
         int shutdown_timeout_ms;
         int max_inflight;
+        int retry_max_attempts;
+        int retry_backoff_ms;
+        int retry_backoff_max_ms;
         /* encoding */
         char *schema_registry_url;
         /* services */
@@ -61,6 +65,7 @@ typedef struct swb_config {
         /* conversation state */
         int session_ttl_s;
         int session_max_turns;
+        char *route_model;
         double route_switch_confidence;
         double route_llm_threshold;
         int route_llm_timeout_ms;
@@ -69,6 +74,10 @@ typedef struct swb_config {
         char *llm_api_key;
         char *llm_model;
         int llm_timeout_ms;
+        int llm_max_inflight;
+        int llm_breaker_failures;
+        int llm_breaker_open_ms;
+        int llm_slow_ms;
         char *llm_pricing;
         /* tools' HTTP providers */
         char *search_url, *search_api_key, *rates_url, *rates_api_key;
@@ -81,6 +90,12 @@ typedef struct swb_config {
         /* kafka.* passthrough, in order of appearance: name/value pairs */
         char **kafka_props;
         size_t kafka_props_cnt;
+        /* profiles (swb_profile), budgets (swb_budget), readiness probes (swb_probe) */
+        char *env;    /* "", dev, staging, prod */
+        char *policy; /* "", cost_optimized, balanced, quality_optimized */
+        double budget_user_daily_usd, budget_user_monthly_usd;
+        double budget_tenant_daily_usd, budget_tenant_monthly_usd;
+        int health_probe_interval_ms;
 } swb_config_t;
 
 /** @returns a new config holding the defaults. */

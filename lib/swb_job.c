@@ -34,6 +34,11 @@ const char *swb_job_traceparent(swb_job_t *job)
         return job->traceparent;
 }
 
+void swb_job_retry_after(swb_job_t *job, int64_t ms)
+{
+        job->retry_after_ms = ms > 0 ? ms : 0;
+}
+
 swb_worker_t *swb_job_worker(swb_job_t *job)
 {
         return job->w;

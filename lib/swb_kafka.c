@@ -1,11 +1,13 @@
 #include "swb_kafka.h"
 
+#include <jansson.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
 #include "swb_log.h"
 #include "swb_mem.h"
+#include "swb_metrics.h"
 
 struct swb_producer_s {
         rd_kafka_t *rk;
@@ -20,6 +22,7 @@ struct swb_consumer_s {
         bool closed;
         atomic_bool joined;
         atomic_long rebalances;
+        swb_metric_t *m_lag; /* swb_consumer_lag{topic,partition} */
 };
 
 swb_err_t swb_kafka_err(rd_kafka_resp_err_t err)
@@ -225,6 +228,16 @@ static void swb__rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         rd_kafka_resp_err_t ret_err = RD_KAFKA_RESP_ERR_NO_ERROR;
 
         atomic_fetch_add(&c->rebalances, 1);
+        {
+                static const char *const labels[] = {"event", NULL};
+                swb_metric_inc1(swb_metrics_counter(swb_metrics_default(),
+                                                    "swb_rebalances_total",
+                                                    "Consumer group rebalance events.", labels),
+                                err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS   ? "assign"
+                                : err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS ? "revoke"
+                                                                              : "error",
+                                1);
+        }
         switch (err) {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
                 SWB_INFO(NULL, "assigned %d partition(s) (%s)", parts->cnt,
@@ -263,6 +276,44 @@ static void swb__rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 SWB_ERR(NULL, "assign failed: %s", rd_kafka_err2str(ret_err));
 }
 
+/* A partition this consumer fetches (assigned), by its fetch state. */
+static bool swb__stats_assigned(const char *fetch_state)
+{
+        return fetch_state && strcmp(fetch_state, "none") && strcmp(fetch_state, "stopping") &&
+               strcmp(fetch_state, "stopped");
+}
+
+/* librdkafka's statistics (every statistics.interval.ms), served from
+ * swb_consumer_poll() on the poll thread: set swb_consumer_lag of each
+ * partition from its consumer_lag (high watermark - committed offset); 0 for
+ * partitions not assigned here (their lag is another member's), unchanged
+ * while the lag is unknown (-1: nothing committed yet). Only sets gauges;
+ * returns 0 so librdkafka frees `json`. */
+static int swb__stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque)
+{
+        swb_consumer_t *c = opaque;
+        json_t *root = json_loadb(json, json_len, 0, NULL), *topic, *part;
+        const char *tname, *pname;
+
+        json_object_foreach(json_object_get(root, "topics"), tname, topic)
+        {
+                json_object_foreach(json_object_get(topic, "partitions"), pname, part)
+                {
+                        json_t *lag = json_object_get(part, "consumer_lag");
+                        if (!strcmp(pname, "-1")) /* librdkafka's internal UA partition */
+                                continue;
+                        if (!swb__stats_assigned(
+                                    json_string_value(json_object_get(part, "fetch_state"))))
+                                swb_metric_set2(c->m_lag, tname, pname, 0);
+                        else if (json_is_integer(lag) && json_integer_value(lag) >= 0)
+                                swb_metric_set2(c->m_lag, tname, pname,
+                                                (double)json_integer_value(lag));
+                }
+        }
+        json_decref(root);
+        return 0;
+}
+
 swb_consumer_t *swb_consumer_new(const swb_config_t *cfg, const char *group_id,
                                  const char *const *topics, size_t topic_cnt,
                                  swb_consumer_revoke_cb *revoke_cb, void *opaque,
@@ -281,8 +332,11 @@ swb_consumer_t *swb_consumer_new(const swb_config_t *cfg, const char *group_id,
                 "session.timeout.ms", "10000",
                 "heartbeat.interval.ms", "1000",
                 "max.poll.interval.ms", "300000",
+                /* feeds swb_consumer_lag (swb__stats_cb) */
+                "statistics.interval.ms", "5000",
                 NULL,
         };
+        static const char *const lag_labels[] = {"topic", "partition", NULL};
         swb_consumer_t *c = swb_calloc(1, sizeof(*c));
         rd_kafka_conf_t *conf = swb__conf_new(cfg, defaults, errstr, errstr_size);
         rd_kafka_topic_partition_list_t *subs = NULL;
@@ -294,6 +348,10 @@ swb_consumer_t *swb_consumer_new(const swb_config_t *cfg, const char *group_id,
                 goto fail;
         c->revoke_cb = revoke_cb;
         c->opaque = opaque;
+        c->m_lag = swb_metrics_gauge(swb_metrics_default(), "swb_consumer_lag",
+                                     "Messages not yet committed by this consumer, per "
+                                     "assigned partition (high watermark - committed offset).",
+                                     lag_labels);
         if (rd_kafka_conf_set(conf, "group.id", group_id, kerr, sizeof(kerr)) ||
             (cfg->group_instance_id && *cfg->group_instance_id &&
              rd_kafka_conf_set(conf, "group.instance.id", cfg->group_instance_id, kerr,
@@ -304,6 +362,7 @@ swb_consumer_t *swb_consumer_new(const swb_config_t *cfg, const char *group_id,
         }
         rd_kafka_conf_set_opaque(conf, c);
         rd_kafka_conf_set_rebalance_cb(conf, swb__rebalance_cb);
+        rd_kafka_conf_set_stats_cb(conf, swb__stats_cb);
         c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr));
         if (!c->rk) {
                 rd_kafka_conf_destroy(conf);

@@ -6,7 +6,10 @@
  * on the caller's thread. Consumer: manual offset store
  * (enable.auto.offset.store=false; the auto-commit timer commits only what was
  * stored), cooperative-sticky assignment, optional static membership, clean
- * close (commit stored offsets, leave the group).
+ * close (commit stored offsets, leave the group). The consumer's statistics
+ * (statistics.interval.ms, default 5000 here; kafka.statistics.interval.ms
+ * overrides) set the gauge swb_consumer_lag{topic,partition} in the default
+ * metrics registry.
  *
  * Any `kafka.*` key of the configuration is passed to librdkafka as is and
  * overrides the defaults set here. librdkafka's log lines are routed into

@@ -7,6 +7,7 @@
 
 #include "swb_log.h"
 #include "swb_mem.h"
+#include "swb_profile.h"
 
 extern char **environ;
 
@@ -17,7 +18,8 @@ swb_config_t *swb_main_config(const char *prog, int *argcp, char **argv, const c
         int i, lvl, print = 0;
 
         swb_config_set(cfg, "name", prog, SWB_CFG_SRC_DEFAULT, NULL, 0);
-        if (swb_config_from_args(cfg, argcp, argv, environ, errstr, sizeof(errstr))) {
+        if (swb_config_from_args(cfg, argcp, argv, environ, errstr, sizeof(errstr)) ||
+            swb_profile_apply(cfg, errstr, sizeof(errstr))) {
                 fprintf(stderr, "%s: %s\n", prog, errstr);
                 swb_config_destroy(cfg);
                 exit(2);

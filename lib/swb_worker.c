@@ -10,8 +10,6 @@
 #include "swb_mem.h"
 #include "swb_worker_int.h"
 
-#define SWB_JOB_MAX_HANDLINGS 3
-
 static swb_worker_t *swb__signal_worker;
 
 static void swb__handle(swb_worker_t *w, swb_job_t *job);
@@ -344,6 +342,20 @@ static void swb__handle(swb_worker_t *w, swb_job_t *job)
         swb__job_release(job);
 }
 
+/* Exponential back-off with +-50% jitter, at least the Retry-After asked for. */
+static int64_t swb__backoff(swb_worker_t *w, int attempt, int64_t retry_after_ms)
+{
+        int64_t d = w->cfg->retry_backoff_ms;
+        unsigned r;
+        while (--attempt > 0 && d < w->cfg->retry_backoff_max_ms)
+                d *= 2;
+        if (d > w->cfg->retry_backoff_max_ms)
+                d = w->cfg->retry_backoff_max_ms;
+        r = (unsigned)swb_id_hash64(&d, sizeof(d), (uint64_t)swb_mono_ms()) % 1000;
+        d = d / 2 + d * (int64_t)r / 1000; /* [d/2, 3d/2) */
+        return d > retry_after_ms ? d : retry_after_ms;
+}
+
 void swb__job_release(swb_job_t *job)
 {
         swb_worker_t *w = job->w;
@@ -355,12 +367,14 @@ void swb__job_release(swb_job_t *job)
                 /* Handle again, or dead-letter (again), from the poll loop: never
                  * from within a delivery callback, and after a back-off. The job
                  * keeps its key's turn, so the session's order holds. */
-                int n = job->dead_lettering ? 3 : job->handlings;
                 bool now = job->permanent && !job->dead_lettering; /* straight to the DLQ */
                 job->dlq_pending = job->dead_lettering || job->permanent ||
-                                   job->handlings >= SWB_JOB_MAX_HANDLINGS;
+                                   job->handlings >= w->cfg->retry_max_attempts;
+                job->retry_at_ms =
+                        now ? 0
+                            : swb_mono_ms() + swb__backoff(w, job->dead_lettering ? 3 : job->handlings,
+                                                           job->retry_after_ms);
                 job->dead_lettering = false;
-                job->retry_at_ms = now ? 0 : swb_mono_ms() + (100 << (n < 6 ? n : 6));
                 job->next = w->retry_head;
                 w->retry_head = job;
                 return;

@@ -9,7 +9,8 @@
  * delivery report succeeded, and only as part of the highest contiguous run
  * of completed offsets of its partition (swb_offsets). A job whose outputs
  * fail to deliver is handled again (ids are derived, so outputs are the same)
- * up to 3 times, then dead-lettered.
+ * up to retry.max.attempts times, with exponential back-off and jitter, then
+ * dead-lettered.
  *
  * A handler that returns an error has its message dead-lettered to topic.dlq:
  * the original key and bytes, with headers swb.error (class), swb.error.message,
@@ -96,6 +97,9 @@ void swb_job_defer(swb_job_t *job);
 /** Finish a deferred job; a non-OK err is handled as if the handler had returned it. */
 void swb_job_complete(swb_job_t *job, swb_err_t err, const char *errstr);
 swb_worker_t *swb_job_worker(swb_job_t *job);
+/** A failing dependency asked to be left alone this long (Retry-After): the
+ *  next handling of this job waits at least that. */
+void swb_job_retry_after(swb_job_t *job, int64_t ms);
 
 /** Attach the decoded request (AgentRequest or RoutedRequest): its ids become
  *  the job's correlation ids and fill audit events. Takes a new reference. */

@@ -26,6 +26,7 @@ struct swb_job_s {
         bool deferred;         /* the handler said it completes later */
         bool keyed;            /* holds its key's turn in the worker's key queues */
         int64_t retry_at_ms;   /* monotonic time before which it is not retried */
+        int64_t retry_after_ms; /* what the failed dependency asked for (Retry-After) */
         size_t live_idx;
         json_t *request;
         char *request_id, *session_id;

@@ -39,7 +39,7 @@ static void find_env_file(int argc, char **argv)
         ssize_t n;
         int i;
         for (i = 1; i + 1 < argc; i++)
-                if (!strcmp(argv[i], "--env")) {
+                if (!strcmp(argv[i], "--env-file")) {
                         load_env_file(argv[i + 1]);
                         return;
                 }
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
         find_env_file(argc, argv);
         cfg = swb_main_config("swb-send", &argc, argv,
                               "[--session ID] [--user ID] [--locale en|id] [--timeout-ms N] "
-                              "[--json] [--audit] [--env FILE] (--chat | TEXT...)");
+                              "[--json] [--audit] [--env-file FILE] (--chat | TEXT...)");
         swb_log_init("swb-send", SWB_LOG_WARN);
         for (i = 1; i < argc; i++) {
                 const char *a = argv[i];
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
                         user = argv[++i];
                 else if (i + 1 < argc && !strcmp(a, "--locale"))
                         locale = argv[++i];
-                else if (i + 1 < argc && !strcmp(a, "--env"))
+                else if (i + 1 < argc && !strcmp(a, "--env-file"))
                         i++;
                 else if (i + 1 < argc && !strcmp(a, "--timeout-ms"))
                         timeout_ms = atoi(argv[++i]);

@@ -60,7 +60,7 @@ static bool script(void *opaque, const json_t *request, uint64_t seq,
 static int setup(void **state)
 {
         char errstr[256], url[256];
-        const char *env[3];
+        const char *env[4];
         pthread_mutex_init(&T.lock, NULL);
         T.fake = swb_fake_llm_new(NULL, errstr, sizeof(errstr));
         assert_non_null(T.fake);
@@ -68,7 +68,8 @@ static int setup(void **state)
         snprintf(url, sizeof(url), "SWB_LLM_URL=%s", swb_fake_llm_url(T.fake));
         env[0] = url;
         env[1] = "SWB_ROUTE_LLM_THRESHOLD=0"; /* routing stays with the classifier here */
-        env[2] = NULL;
+        env[2] = "SWB_ROUTE_MODEL=rule";      /* predictable routing of the script's texts */
+        env[3] = NULL;
         T.p = swb_test_pipeline_start(domains, env);
         return 0;
 }

@@ -54,7 +54,7 @@ static void test_follow_ups_switch_escalation(void **state)
         assert_string_equal(agent_of(p, session, "and what about the other one", NULL),
                             "customer_service");
         /* a different session knows nothing of this one */
-        assert_string_equal(agent_of(p, "conv-other-session", "2 nights please", NULL),
+        assert_string_equal(agent_of(p, "conv-other-session", "yes, the second one", NULL),
                             "supervisor");
         swb_test_pipeline_stop(p);
 }
@@ -87,7 +87,7 @@ static void test_ttl_expiry_forgets(void **state)
         assert_string_equal(agent_of(p, session, "Find me a hotel in Bali", NULL), "hotel");
         assert_true(swb_test_wait_for(key_gone, session, 10000));
         /* the follow-up has no active agent any more */
-        assert_string_equal(agent_of(p, session, "2 nights please", NULL), "supervisor");
+        assert_string_equal(agent_of(p, session, "yes, the second one", NULL), "supervisor");
         swb_test_pipeline_stop(p);
 }
 
@@ -100,7 +100,7 @@ static void test_redis_down_routes_statelessly(void **state)
         assert_string_equal(agent_of(p, "down-1", "Find me a hotel in Bali", NULL), "hotel");
         assert_string_equal(agent_of(p, "down-1", "flights to Bali", NULL), "flight");
         /* no state: a follow-up is not sticky */
-        assert_string_equal(agent_of(p, "down-1", "2 nights please", NULL), "supervisor");
+        assert_string_equal(agent_of(p, "down-1", "yes, the second one", NULL), "supervisor");
         metrics = swb_test_http_get(p, "supervisor", "/metrics", &status);
         assert_non_null(metrics);
         assert_int_equal(status, 200);

@@ -22,7 +22,7 @@ static struct {
 
 static int setup(void **state)
 {
-        char errstr[256], url[256], *env[4];
+        char errstr[256], url[256], *env[5];
         T.fake = swb_fake_llm_new(NULL, errstr, sizeof(errstr));
         assert_non_null(T.fake);
         snprintf(url, sizeof(url), "SWB_LLM_URL=%s", swb_fake_llm_url(T.fake));
@@ -30,7 +30,9 @@ static int setup(void **state)
         /* the keyword rule gives 0.5 to what it cannot place, 1.0 to clear cases */
         env[1] = "SWB_ROUTE_LLM_THRESHOLD=0.9";
         env[2] = "SWB_ROUTE_LLM_TIMEOUT_MS=1500";
-        env[3] = NULL;
+        /* the keyword rule: its confidence is predictable, which this test needs */
+        env[3] = "SWB_ROUTE_MODEL=rule";
+        env[4] = NULL;
         T.p = swb_test_pipeline_start(domains, (const char *const *)env);
         return 0;
 }

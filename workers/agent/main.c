@@ -4,6 +4,7 @@
 #include "swb_agent.h"
 #include "swb_main.h"
 #include "swb_mem.h"
+#include "swb_probe.h"
 #include "swb_worker.h"
 
 int main(int argc, char **argv)
@@ -12,6 +13,7 @@ int main(int argc, char **argv)
         char errstr[512], *topic = NULL, *group = NULL;
         swb_agent_t *agent = NULL;
         swb_worker_t *w = NULL;
+        swb_probe_t *probe = NULL;
         const char *topics[1];
         struct swb_worker_spec spec = {0};
         int rc = 2;
@@ -36,6 +38,9 @@ int main(int argc, char **argv)
         if (!(w = swb_worker_new(cfg, &spec, errstr, sizeof(errstr))))
                 goto fail;
         swb_agent_set_worker(agent, w);
+        /* ready: PostgreSQL for the tools, Redis for cache and sessions (when set) */
+        probe = swb_probe_start(swb_worker_http(w), cfg->pg_url, cfg->redis_url,
+                                cfg->health_probe_interval_ms);
         swb_worker_install_signals(w);
         swb_main_write_pid(cfg);
         rc = swb_worker_run(w);
@@ -46,6 +51,7 @@ out:
         /* the agent first: its pending model calls complete through the worker */
         swb_agent_destroy(agent);
         swb_worker_destroy(w);
+        swb_probe_destroy(probe); /* after the HTTP server: its checks read the probe */
         swb_main_cleanup(cfg);
         swb_free(topic);
         swb_free(group);

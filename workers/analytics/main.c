@@ -9,6 +9,7 @@
 #include "swb_analytics.h"
 #include "swb_analytics_report.h"
 #include "swb_main.h"
+#include "swb_probe.h"
 #include "swb_worker.h"
 
 int main(int argc, char **argv)
@@ -20,6 +21,7 @@ int main(int argc, char **argv)
         char errstr[512];
         swb_analytics_t *a = NULL;
         swb_worker_t *w = NULL;
+        swb_probe_t *probe = NULL;
         const char *topics[1];
         struct swb_worker_spec spec = {0};
         int rc = 2;
@@ -53,6 +55,9 @@ int main(int argc, char **argv)
         if (!(w = swb_worker_new(cfg, &spec, errstr, sizeof(errstr))))
                 goto fail;
         swb_analytics_set_worker(a, w);
+        /* ready: PostgreSQL for the aggregates */
+        probe = swb_probe_start(swb_worker_http(w), cfg->pg_url, NULL,
+                                cfg->health_probe_interval_ms);
         swb_worker_install_signals(w);
         swb_main_write_pid(cfg);
         rc = swb_worker_run(w);
@@ -61,6 +66,7 @@ fail:
         fprintf(stderr, "swb-analytics: %s\n", errstr);
 out:
         swb_worker_destroy(w);
+        swb_probe_destroy(probe); /* after the HTTP server: its checks read the probe */
         swb_analytics_destroy(a);
         swb_main_cleanup(cfg);
         swb_config_destroy(cfg);

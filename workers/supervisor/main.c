@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "swb_main.h"
+#include "swb_probe.h"
 #include "swb_supervisor.h"
 #include "swb_worker.h"
 
@@ -11,6 +12,7 @@ int main(int argc, char **argv)
         char errstr[512];
         swb_supervisor_t *sup = NULL;
         swb_worker_t *w = NULL;
+        swb_probe_t *probe = NULL;
         const char *topics[1];
         struct swb_worker_spec spec = {0};
         int rc = 1;
@@ -33,6 +35,9 @@ int main(int argc, char **argv)
         if (!(w = swb_worker_new(cfg, &spec, errstr, sizeof(errstr))))
                 goto fail;
         swb_supervisor_set_worker(sup, w);
+        /* ready: Redis for the sessions (when set) */
+        probe = swb_probe_start(swb_worker_http(w), NULL, cfg->redis_url,
+                                cfg->health_probe_interval_ms);
         swb_worker_install_signals(w);
         swb_main_write_pid(cfg);
         rc = swb_worker_run(w);
@@ -43,6 +48,7 @@ out:
         /* the supervisor first: its pending model calls complete through the worker */
         swb_supervisor_destroy(sup);
         swb_worker_destroy(w);
+        swb_probe_destroy(probe); /* after the HTTP server: its checks read the probe */
         swb_main_cleanup(cfg);
         swb_config_destroy(cfg);
         return rc;
