@@ -3,6 +3,7 @@
 set -euo pipefail
 BUILD=${1:-build}
 BIN=$BUILD/bin
+SHARED=$(cd "$(dirname "$0")/../../.." && pwd)/shared/data/clinc150
 tmp=$(mktemp -d)
 trap 'kill $(cat "$tmp/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 topics=()
@@ -13,6 +14,13 @@ echo $! > "$tmp/pid"
 for _ in $(seq 100); do [ -s "$tmp/addr" ] && break; sleep 0.1; done
 [ -s "$tmp/addr" ] || { echo "bench: dev broker did not start" >&2; exit 1; }
 echo "== switchboard bench ($(nproc) cores, $(date -u +%F)); one dev broker, one run"
+if [ -f "$SHARED/val.tsv" ]; then
+  echo
+  echo "-- routing accuracy on the shared validation split (val.tsv + oos_val.tsv)"
+  "$BIN/swb-classify" --eval "$SHARED/val.tsv" "$SHARED/oos_val.tsv"
+  "$BIN/swb-classify" --bench "$SHARED/val.tsv" "$SHARED/oos_val.tsv" | tail -n 4
+fi
+echo
 "$BIN/swb-bench" --brokers "$(cat "$tmp/addr")" --bin "$BIN" --count "${SWB_BENCH_COUNT:-20000}"
 echo
 "$BIN/swb-bench-agent" --brokers "$(cat "$tmp/addr")" --bin "$BIN" \
