@@ -39,7 +39,7 @@
 #define SWB_TOOLS_HOTEL_CNT   7
 #define SWB_TOOLS_FLIGHT_CNT  6
 #define SWB_TOOLS_TOUR_CNT    7
-#define SWB_TOOLS_SERVICE_CNT 9
+#define SWB_TOOLS_SERVICE_CNT 12
 extern const struct swb_tool swb_tools_hotel[SWB_TOOLS_HOTEL_CNT];
 extern const size_t swb_tools_hotel_cnt;
 extern const struct swb_tool swb_tools_flight[SWB_TOOLS_FLIGHT_CNT];
@@ -273,7 +273,11 @@ swb_err_t swb__tools_booking_cancel(const struct swb_tool_ctx *ctx, const json_t
                                     const char *kind, const char *tool,
                                     json_t **result);
 
-/* The cancel tools, defined once and listed by their domain and by customer_service. */
+/* The cancel and pay tools, defined once and listed by their domain and by
+ * customer_service (which pays a booking it finds, whatever its kind). */
+swb_tool_fn swb__tool_pay_hotel_booking;
+swb_tool_fn swb__tool_pay_flight_booking;
+swb_tool_fn swb__tool_pay_tour_booking;
 swb_tool_fn swb__tool_cancel_hotel_booking;
 swb_tool_fn swb__tool_cancel_flight_booking;
 swb_tool_fn swb__tool_cancel_tour_booking;

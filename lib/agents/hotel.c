@@ -1,15 +1,450 @@
 /* The hotel agent: its tools live in lib/tools/; the deterministic planner is below. */
+#include <stdio.h>
 #include <string.h>
 
 #include "swb_agent.h"
 #include "swb_mem.h"
+#include "swb_router.h"
+#include "swb_slots.h"
 #include "swb_tools.h"
 
-static swb_err_t hotel_plan(const struct swb_agent_ctx *ctx, struct swb_agent_answer *out,
-                          char *errstr, size_t errstr_size)
+/*
+ * The planner: search by place, details and availability by hotel id and
+ * dates, book a room type, pay and cancel. Each tool call has a fixed call id
+ * per position ("plan-1", "plan-2"), so a redelivered request replays the
+ * same idempotency keys.
+ */
+
+#define TOP 5
+
+static swb_err_t call(const struct swb_agent_ctx *ctx, const char *tool, json_t *args,
+                      const char *call_id, json_t **res)
 {
-        bool id = ctx->locale && !strncmp(ctx->locale, "id", 2);
-        out->text = swb_strdup(id ? "Layanan hotel di sini. Sebutkan kota dan tanggal menginap, misalnya \"hotel di Bali tanggal 3 sampai 5 Maret untuk 2 orang\"." : "Hotel desk here. Tell me the city and your dates, e.g. \"a hotel in Bali from 3 to 5 March for 2 guests\".");
+        swb_err_t err = swb_agent_call_tool(ctx, tool, args, call_id, res);
+        json_decref(args);
+        return err;
+}
+
+/* Append the error sentence of a tool's error result. */
+static void add_error(swb_slots_buf_t *b, const json_t *res, const char *what, bool id)
+{
+        char *e = swb_slots_tool_error(res, what, id);
+        swb_slots_add(b, "%s", e);
+        swb_free(e);
+}
+
+/* The stay as YYYY-MM-DD: what was said, else an example a week ahead. */
+static void stay(const struct swb_slots *s, swb_date_t today, char ci[16], char co[16])
+{
+        swb_date_t in = s->date, out = s->date_end;
+        bool said = swb_date_valid(in);
+        if (!said)
+                in = swb_date_add(today, 7);
+        if (!swb_date_valid(out) || swb_date_diff(in, out) <= 0)
+                out = swb_date_add(in, s->nights > 0 ? s->nights : said ? 1 : 2);
+        swb_date_iso(in, ci);
+        swb_date_iso(out, co);
+}
+
+static void add_assumed(swb_slots_buf_t *b, const struct swb_slots *s)
+{
+        char d[16];
+        if (!s->date_assumed)
+                return;
+        swb_date_iso(s->date, d);
+        swb_slots_add(b,
+                      s->id ? "(Saya membaca \"%s\" sebagai %s, hari/bulan.)\n"
+                            : "(I read \"%s\" as %s, day/month.)\n",
+                      s->date_raw, d);
+}
+
+static swb_err_t search(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
+                        const char *place, swb_date_t today, swb_slots_buf_t *b)
+{
+        json_t *args = json_pack("{s:s, s:i}", "location", place, "limit", TOP),
+               *res = NULL, *h;
+        char ci[16], co[16], money[64];
+        size_t i;
+        swb_err_t err;
+
+        if (s->min_stars)
+                json_object_set_new(args, "min_stars", json_integer(s->min_stars));
+        if (s->cheap)
+                json_object_set_new(args, "sort", json_string("price_low"));
+        if ((err = call(ctx, "search_hotels_by_location", args, "plan-1", &res)))
+                return err;
+        if (swb_tools_is_error(res, NULL)) {
+                add_error(b, res, place, s->id);
+                goto out;
+        }
+        if (json_array_size(json_object_get(res, "hotels")) == 0) {
+                const char *msg = swb_tools_str(res, "message", ""),
+                           *cover = strstr(msg, ": ");
+                swb_slots_add(
+                    b,
+                    s->id
+                        ? "Saya tidak menemukan hotel untuk \"%s\"%s. Tujuan kami: %s. "
+                          "Kota mana yang Anda inginkan?"
+                        : "I found no hotels for \"%s\"%s. We cover: %s. Which city "
+                          "would you like?",
+                    place,
+                    s->min_stars ? (s->id ? " dengan bintang itu" : " with those stars")
+                                 : "",
+                    cover ? cover + 2 : "Bali, Jakarta, Yogyakarta, Bandung");
+                goto out;
+        }
+        add_assumed(b, s);
+        swb_slots_add(b, s->id ? "Hotel di %s:\n" : "Hotels in %s:\n", place);
+        json_array_foreach(json_object_get(res, "hotels"), i, h)
+        {
+                const char *area = swb_tools_str(h, "area", NULL);
+                swb_slots_money(swb_tools_num(h, "price_from", 0),
+                                swb_tools_str(h, "currency", ""), s->id, money,
+                                sizeof(money));
+                swb_slots_add(
+                    b,
+                    s->id
+                        ? "%zu. %s (hotel %lld) - bintang %lld, rating %.1f, %s, mulai "
+                          "%s/malam\n"
+                        : "%zu. %s (hotel %lld) - %lld-star, rating %.1f, %s, from "
+                          "%s/night\n",
+                    i + 1, swb_tools_str(h, "name", ""),
+                    swb_tools_int(h, "hotel_id", 0), swb_tools_int(h, "stars", 0),
+                    swb_tools_num(h, "rating", 0),
+                    area ? area : swb_tools_str(h, "city", ""), money);
+        }
+        stay(s, today, ci, co);
+        h = json_array_get(json_object_get(res, "hotels"), 0);
+        swb_slots_add(
+            b,
+            s->id ? "Ketik 'kamar di hotel %lld tanggal %s sampai %s' untuk melihat "
+                    "kamar "
+                    "yang tersedia dan harganya."
+                  : "Say 'rooms at hotel %lld from %s to %s' to see the free rooms and "
+                    "prices.",
+            swb_tools_int(h, "hotel_id", 0), ci, co);
+out:
+        json_decref(res);
+        return SWB_OK;
+}
+
+static swb_err_t details(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
+                         swb_date_t today, bool ask_dates, swb_slots_buf_t *b)
+{
+        json_t *res = NULL, *rt;
+        char what[64], ci[16], co[16], money[64];
+        size_t i;
+        swb_err_t err;
+
+        snprintf(what, sizeof(what), "hotel %lld", s->hotel_id);
+        if ((err = call(ctx, "get_hotel_details",
+                        json_pack("{s:I}", "hotel_id", s->hotel_id), "plan-1", &res)))
+                return err;
+        if (swb_tools_is_error(res, NULL)) {
+                add_error(b, res, what, s->id);
+                json_decref(res);
+                return SWB_OK;
+        }
+        swb_slots_add(
+            b,
+            s->id ? "%s (hotel %lld), bintang %lld, rating %.1f - %s. Check-in %s, "
+                    "check-out %s.\nTipe kamar:\n"
+                  : "%s (hotel %lld), %lld-star, rating %.1f - %s. Check-in %s, "
+                    "check-out %s.\nRoom types:\n",
+            swb_tools_str(res, "name", ""), s->hotel_id, swb_tools_int(res, "stars", 0),
+            swb_tools_num(res, "rating", 0), swb_tools_str(res, "address", ""),
+            swb_tools_str(res, "check_in_time", ""),
+            swb_tools_str(res, "check_out_time", ""));
+        json_array_foreach(json_object_get(res, "room_types"), i, rt)
+        {
+                swb_slots_money(swb_tools_num(rt, "price_per_night", 0),
+                                swb_tools_str(rt, "currency", ""), s->id, money,
+                                sizeof(money));
+                swb_slots_add(b,
+                              s->id ? "- %s (room type %lld): maks. %lld orang, "
+                                      "ranjang %s, %s/malam\n"
+                                    : "- %s (room type %lld): up to %lld guests, %s "
+                                      "bed, %s/night\n",
+                              swb_tools_str(rt, "name", ""),
+                              swb_tools_int(rt, "room_type_id", 0),
+                              swb_tools_int(rt, "capacity", 0),
+                              swb_tools_str(rt, "bed", ""), money);
+        }
+        stay(s, today, ci, co);
+        swb_slots_add(
+            b,
+            s->id ? "%sKetik 'kamar di hotel %lld tanggal %s sampai %s untuk %d orang' "
+                    "untuk cek ketersediaan."
+                  : "%sSay 'rooms at hotel %lld from %s to %s for %d guests' to check "
+                    "availability.",
+            ask_dates ? (s->id ? "Untuk tanggal berapa? " : "For which dates? ") : "",
+            s->hotel_id, ci, co, s->guests > 0 ? s->guests : 2);
+        json_decref(res);
+        return SWB_OK;
+}
+
+static swb_err_t availability(const struct swb_agent_ctx *ctx,
+                              const struct swb_slots *s, swb_date_t today,
+                              swb_slots_buf_t *b)
+{
+        json_t *args, *res = NULL, *rt, *first = NULL;
+        char ci[16], co[16], what[64], price[64], total[64];
+        size_t i;
+        swb_err_t err;
+
+        stay(s, today, ci, co);
+        snprintf(what, sizeof(what), "hotel %lld", s->hotel_id);
+        args = json_pack("{s:I, s:s, s:s}", "hotel_id", s->hotel_id, "check_in", ci,
+                         "check_out", co);
+        if (s->guests > 0)
+                json_object_set_new(args, "guests",
+                                    json_integer(s->guests > 20 ? 20 : s->guests));
+        if (s->rooms > 0)
+                json_object_set_new(args, "rooms", json_integer(s->rooms));
+        if ((err = call(ctx, "check_available_rooms", args, "plan-1", &res)))
+                return err;
+        if (swb_tools_is_error(res, NULL)) {
+                add_error(b, res, what, s->id);
+                goto out;
+        }
+        add_assumed(b, s);
+        swb_slots_add(
+            b,
+            s->id ? "%s (hotel %lld), %s sampai %s (%lld malam), %lld orang, %lld "
+                    "kamar:\n"
+                  : "%s (hotel %lld), %s to %s (%lld nights), %lld guest(s), %lld "
+                    "room(s):\n",
+            swb_tools_str(res, "hotel_name", ""), s->hotel_id, ci, co,
+            swb_tools_int(res, "nights", 0), swb_tools_int(res, "guests", 1),
+            swb_tools_int(res, "rooms", 1));
+        json_array_foreach(json_object_get(res, "room_types"), i, rt)
+        {
+                long long left = swb_tools_int(rt, "available_rooms", 0);
+                bool ok = json_is_true(json_object_get(rt, "bookable"));
+                swb_slots_money(swb_tools_num(rt, "price_per_night", 0),
+                                swb_tools_str(rt, "currency", ""), s->id, price,
+                                sizeof(price));
+                swb_slots_money(swb_tools_num(rt, "total_price", 0),
+                                swb_tools_str(rt, "currency", ""), s->id, total,
+                                sizeof(total));
+                swb_slots_add(b, "- %s (room type %lld): %s/%s, total %s - ",
+                              swb_tools_str(rt, "name", ""),
+                              swb_tools_int(rt, "room_type_id", 0), price,
+                              s->id ? "malam" : "night", total);
+                if (ok)
+                        swb_slots_add(b, s->id ? "sisa %lld kamar\n" : "%lld left\n",
+                                      left);
+                else if (left < swb_tools_int(res, "rooms", 1))
+                        swb_slots_add(b, s->id ? "penuh\n" : "sold out\n");
+                else
+                        swb_slots_add(
+                            b,
+                            s->id ? "terlalu kecil (maks. %lld orang per kamar)\n"
+                                  : "too small (up to %lld guests a room)\n",
+                            swb_tools_int(rt, "capacity", 0));
+                if (ok && !first)
+                        first = rt;
+        }
+        if (first)
+                swb_slots_add(
+                    b,
+                    s->id ? "Ketik 'pesan kamar tipe %lld di hotel %lld tanggal %s "
+                            "sampai "
+                            "%s untuk %lld orang' untuk memesan.%s"
+                          : "Say 'book room type %lld at hotel %lld from %s to %s for "
+                            "%lld guest%s' to book.",
+                    swb_tools_int(first, "room_type_id", 0), s->hotel_id, ci, co,
+                    swb_tools_int(res, "guests", 1),
+                    swb_tools_int(res, "guests", 1) > 1 && !s->id ? "s" : "");
+        else
+                swb_slots_add(
+                    b, s->id ? "Tidak ada kamar yang cocok untuk tanggal itu; coba "
+                               "tanggal lain."
+                             : "Nothing fits on those dates; try other dates.");
+out:
+        json_decref(res);
+        return SWB_OK;
+}
+
+static swb_err_t book(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
+                      swb_date_t today, swb_slots_buf_t *b)
+{
+        json_t *args, *res = NULL;
+        char ci[16], co[16], what[96], money[64];
+        long long bid;
+        swb_err_t err;
+
+        stay(s, today, ci, co);
+        snprintf(what, sizeof(what), "room type %lld at hotel %lld", s->room_type_id,
+                 s->hotel_id);
+        args =
+            json_pack("{s:I, s:I, s:s, s:s}", "hotel_id", s->hotel_id, "room_type_id",
+                      s->room_type_id, "check_in", ci, "check_out", co);
+        if (s->guests > 0)
+                json_object_set_new(args, "guests",
+                                    json_integer(s->guests > 20 ? 20 : s->guests));
+        if (s->rooms > 0)
+                json_object_set_new(args, "rooms", json_integer(s->rooms));
+        if ((err = call(ctx, "book_hotel_room", args, "plan-1", &res)))
+                return err;
+        if (swb_tools_is_error(res, NULL)) {
+                add_error(b, res, what, s->id);
+                swb_slots_add(
+                    b,
+                    s->id
+                        ? " Cek dulu dengan 'kamar di hotel %lld tanggal %s sampai %s'."
+                        : " Check first with 'rooms at hotel %lld from %s to %s'.",
+                    s->hotel_id, ci, co);
+                goto out;
+        }
+        add_assumed(b, s);
+        bid = swb_tools_int(res, "booking_id", 0);
+        swb_slots_money(swb_tools_num(res, "amount", 0),
+                        swb_tools_str(res, "currency", ""), s->id, money,
+                        sizeof(money));
+        swb_slots_add(
+            b,
+            s->id
+                ? "Berhasil dipesan! Pesanan %lld: room type %lld di hotel %lld, %s "
+                  "sampai %s (%lld malam), %lld kamar, %lld orang, total %s. Status: "
+                  "pending - kamar ditahan sampai Anda membayar.\nKetik 'bayar booking "
+                  "kamar hotel %lld' untuk membayar (kartu kredit; atau tambahkan "
+                  "'dengan "
+                  "e-wallet' / 'dengan transfer')."
+                : "Booked! Booking %lld: room type %lld at hotel %lld, %s to %s (%lld "
+                  "nights), %lld room(s), %lld guest(s), total %s. Status: pending - "
+                  "the room is held until you pay.\nSay 'pay the hotel room booking "
+                  "%lld' to pay (by credit card; or add 'by e-wallet' / 'by bank "
+                  "transfer').",
+            bid, s->room_type_id, s->hotel_id, swb_tools_str(res, "check_in", ci),
+            swb_tools_str(res, "check_out", co), swb_tools_int(res, "nights", 0),
+            swb_tools_int(res, "rooms", 1), swb_tools_int(res, "guests", 1), money,
+            bid);
+out:
+        json_decref(res);
+        return SWB_OK;
+}
+
+/* Pay or cancel; a booking of another kind goes back to the supervisor. */
+static swb_err_t lifecycle(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
+                           struct swb_agent_answer *out, swb_slots_buf_t *b)
+{
+        json_t *args = json_pack("{s:I}", "booking_id", s->booking_id), *res = NULL;
+        const char *code = NULL;
+        char what[64];
+        swb_err_t err;
+
+        snprintf(what, sizeof(what), s->id ? "pesanan %lld" : "booking %lld",
+                 s->booking_id);
+        if (!s->cancel)
+                json_object_set_new(
+                    args, "payment_method",
+                    json_string(s->payment_method ? s->payment_method : "credit_card"));
+        if ((err =
+                 call(ctx, s->cancel ? "cancel_hotel_booking" : "process_hotel_payment",
+                      args, "plan-1", &res)))
+                return err;
+        if (swb_tools_is_error(res, &code)) {
+                if (!strcmp(code, SWB_TOOL_E_WRONG_KIND) &&
+                    !swb_slots_was_escalated(ctx->request))
+                        out->escalate = true; /* customer service knows every kind */
+                else
+                        add_error(b, res, what, s->id);
+        } else if (s->cancel)
+                swb_slots_add_cancelled(b, res, s->id);
+        else
+                swb_slots_add_paid(b, res, s->id);
+        json_decref(res);
+        return SWB_OK;
+}
+
+static void ask(const struct swb_slots *s, swb_date_t today, swb_slots_buf_t *b)
+{
+        char ci[16], co[16];
+        stay(s, today, ci, co);
+        if (s->cancel || s->pay)
+                swb_slots_add(
+                    b,
+                    s->id
+                        ? "Pesanan yang mana? Sebutkan nomornya, misalnya '%s booking "
+                          "hotel 42'. Daftar pesanan Anda: 'riwayat pesanan saya'."
+                        : "Which booking? Give its number, e.g. '%s hotel booking "
+                          "42'. Your bookings: 'show my bookings'.",
+                    s->cancel ? (s->id ? "batalkan" : "cancel")
+                              : (s->id ? "bayar" : "pay"));
+        else if (s->book)
+                swb_slots_add(
+                    b,
+                    s->id
+                        ? "Untuk memesan saya perlu hotel, tipe kamar dan tanggalnya, "
+                          "misalnya 'pesan kamar tipe 3 di hotel 12 tanggal %s sampai "
+                          "%s "
+                          "untuk 2 orang'. Cari dulu dengan 'hotel di Bali'."
+                        : "To book I need the hotel, the room type and the dates, e.g. "
+                          "'book room type 3 at hotel 12 from %s to %s for 2 guests'. "
+                          "Find one first with 'hotels in Bali'.",
+                    ci, co);
+        else
+                swb_slots_add(
+                    b,
+                    s->id
+                        ? "Di kota mana Anda mencari hotel, dan untuk tanggal berapa? "
+                          "Contoh: 'hotel di Bali tanggal %s sampai %s untuk 2 orang'."
+                        : "Which city would you like a hotel in, and for which dates? "
+                          "For example: 'hotels in Bali from %s to %s for 2 guests'.",
+                    ci, co);
+}
+
+static swb_err_t hotel_plan(const struct swb_agent_ctx *ctx,
+                            struct swb_agent_answer *out, char *errstr,
+                            size_t errstr_size)
+{
+        swb_date_t today = swb_date_today();
+        struct swb_slots s, earlier;
+        swb_slots_buf_t b = {0};
+        swb_route_t route;
+        const char *place;
+        swb_err_t err = SWB_OK;
+
+        swb_slots_parse(ctx->text, ctx->locale, today, &s);
+        if (swb_slots_elsewhere(ctx->request, ctx->text, "hotel") && !s.hotel_id &&
+            !s.room_type_id) {
+                out->escalate = true;
+                return SWB_OK;
+        }
+        if ((s.cancel || s.pay) && s.booking_id) {
+                err = lifecycle(ctx, &s, out, &b);
+                goto done;
+        }
+        /* a follow-up: what the session said before fills the gaps */
+        if (!s.cancel && !s.pay) {
+                swb_slots_context(ctx->turns, ctx->text, ctx->locale, today, &earlier);
+                swb_slots_merge(&s, &earlier);
+        }
+        swb_router_rule(ctx->text ? ctx->text : "", &route);
+        place = *s.place ? s.place : *s.destination ? s.destination : NULL;
+        if (!place && *s.place_guess && !strcmp(route.domain, "hotel"))
+                place = s.place_guess;
+
+        if (s.book && s.hotel_id && s.room_type_id && swb_date_valid(s.date))
+                err = book(ctx, &s, today, &b);
+        else if (s.hotel_id && swb_date_valid(s.date))
+                err = availability(ctx, &s, today, &b);
+        else if (s.hotel_id)
+                err = details(ctx, &s, today, s.avail || s.book, &b);
+        else if (place && !s.cancel && !s.pay)
+                err = search(ctx, &s, place, today, &b);
+        else
+                ask(&s, today, &b);
+done:
+        if (err || out->escalate) {
+                swb_free(swb_slots_take(&b));
+                if (err)
+                        swb_seterr(errstr, errstr_size, err,
+                                   "hotel planner: a tool failed");
+                return err;
+        }
+        out->text = swb_slots_take(&b);
         return SWB_OK;
 }
 

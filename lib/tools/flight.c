@@ -338,6 +338,13 @@ SWB_TOOL_DEFINE(book_flight, "book_flight", book_flight_params, book_flight_impl
 SWB_TOOL_DEFINE(process_flight_payment, "process_flight_payment", SWB_TOOLS_PAY_PARAMS,
                 pay_impl)
 
+/* Listed by its domain and by customer_service. */
+swb_err_t swb__tool_pay_flight_booking(const struct swb_tool_ctx *ctx, const json_t *args,
+                                   json_t **result)
+{
+        return process_flight_payment(ctx, args, result);
+}
+
 swb_err_t swb__tool_cancel_flight_booking(const struct swb_tool_ctx *ctx,
                                           const json_t *args, json_t **result)
 {

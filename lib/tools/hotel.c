@@ -504,6 +504,13 @@ SWB_TOOL_DEFINE(book_hotel_room, "book_hotel_room", book_room_params, book_room_
 SWB_TOOL_DEFINE(process_hotel_payment, "process_hotel_payment", SWB_TOOLS_PAY_PARAMS,
                 pay_impl)
 
+/* Listed by its domain and by customer_service. */
+swb_err_t swb__tool_pay_hotel_booking(const struct swb_tool_ctx *ctx, const json_t *args,
+                                   json_t **result)
+{
+        return process_hotel_payment(ctx, args, result);
+}
+
 swb_err_t swb__tool_cancel_hotel_booking(const struct swb_tool_ctx *ctx,
                                          const json_t *args, json_t **result)
 {

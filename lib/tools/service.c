@@ -885,6 +885,18 @@ const struct swb_tool swb_tools_service[] = {
      swb__tool_cancel_flight_booking},
     {"cancel_tour_booking", SWB_TOOLS_CANCEL_TOUR_DESC, SWB_TOOLS_CANCEL_PARAMS,
      swb__tool_cancel_tour_booking},
+    {"process_hotel_payment",
+     "Pay one of the user's pending hotel bookings (the full amount). Returns the "
+     "payment transaction id (TX-...).",
+     SWB_TOOLS_PAY_PARAMS, swb__tool_pay_hotel_booking},
+    {"process_flight_payment",
+     "Pay one of the user's pending flight bookings (the full amount). Returns the "
+     "payment transaction id (TX-...).",
+     SWB_TOOLS_PAY_PARAMS, swb__tool_pay_flight_booking},
+    {"process_tour_payment",
+     "Pay one of the user's pending tour bookings (the full amount). Returns the "
+     "payment transaction id (TX-...).",
+     SWB_TOOLS_PAY_PARAMS, swb__tool_pay_tour_booking},
     {"search_currency_rates",
      "Exchange rates from a base currency (default USD) to one or all known "
      "currencies, optionally converting an amount; with the time of the rate.",

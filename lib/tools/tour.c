@@ -407,6 +407,13 @@ SWB_TOOL_DEFINE(book_tour, "book_tour", book_tour_params, book_tour_impl)
 SWB_TOOL_DEFINE(process_tour_payment, "process_tour_payment", SWB_TOOLS_PAY_PARAMS,
                 pay_impl)
 
+/* Listed by its domain and by customer_service. */
+swb_err_t swb__tool_pay_tour_booking(const struct swb_tool_ctx *ctx, const json_t *args,
+                                   json_t **result)
+{
+        return process_tour_payment(ctx, args, result);
+}
+
 swb_err_t swb__tool_cancel_tour_booking(const struct swb_tool_ctx *ctx,
                                         const json_t *args, json_t **result)
 {

@@ -208,7 +208,7 @@ static void test_hotel_booking_flow(void **state)
                  "get_user_booking_history", "{}");
         assert_true(json_has(r, "\"paid\""));
         json_decref(r);
-        assert_int_equal(tools_offered("get_user_booking_history", &names), 9);
+        assert_int_equal(tools_offered("get_user_booking_history", &names), 12);
         json_decref(names);
 
         /* another user cannot cancel it */
