@@ -151,7 +151,7 @@ static const struct swb_config_row swb__rows[] = {
 /* SWB_* variables that belong to tools and scripts, not to the table. */
 static const char *const swb__env_ignored[] = {
         "SWB_CONFIG_FILE", "SWB_TEST_STATE", "SWB_BIN_DIR", "SWB_TEST_TIMEOUT_MULTIPLIER",
-        "SWB_STATE", "SWB_SANITIZE", "SWB_BUILD_DIR", NULL,
+        "SWB_STATE", "SWB_SANITIZE", "SWB_BUILD_DIR", "SWB_TEST_KEEP", NULL,
 };
 
 /* Per-row source, kept beside the struct (not in it) so the struct stays plain. */

@@ -137,6 +137,13 @@ void swb_test_pipeline_stop(swb_test_pipeline_t *p)
                         swb_test_stop(p->pids[i], SIGKILL, 5000);
         swb_client_destroy(p->client);
         swb_config_destroy(p->cfg);
+        /* leave nothing behind (SWB_TEST_KEEP=1 keeps the workers' logs) */
+        if (!getenv("SWB_TEST_KEEP")) {
+                char *cmd = swb_asprintf("rm -rf '%s'", p->rundir);
+                if (system(cmd) != 0)
+                        fprintf(stderr, "could not remove %s\n", p->rundir);
+                swb_free(cmd);
+        }
         for (i = 0; p->env[i]; i++)
                 swb_free(p->env[i]);
         free(p->brokers);
