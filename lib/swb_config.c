@@ -58,7 +58,7 @@ static const struct swb_config_row swb__rows[] = {
             "model is honoured when longer."),
         INT("retry.backoff.max.ms", retry_backoff_max_ms, "30000", 1, 3600000,
             "Longest retry delay."),
-        INT("shutdown.timeout.ms", shutdown_timeout_ms, "8000", 100, 600000,
+        INT("shutdown.timeout.ms", shutdown_timeout_ms, "7000", 100, 600000,
             "On SIGTERM, how long in-flight work may take before the worker closes anyway."),
         STR("schema.registry.url", schema_registry_url, "",
             "Confluent-compatible Schema Registry; empty: Avro single-object encoding."),

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "swb_id.h"
 #include "swb_log.h"
 #include "swb_mem.h"
 #include "swb_metrics.h"
@@ -20,6 +21,7 @@ struct swb_consumer_s {
         swb_consumer_revoke_cb *revoke_cb;
         void *opaque;
         bool closed;
+        bool close_timed_out;
         atomic_bool joined;
         atomic_long rebalances;
         swb_metric_t *m_lag; /* swb_consumer_lag{topic,partition} */
@@ -388,14 +390,55 @@ fail:
 
 swb_err_t swb_consumer_close(swb_consumer_t *c)
 {
-        rd_kafka_resp_err_t err;
+        return swb_consumer_close_timeout(c, 10000);
+}
+
+swb_err_t swb_consumer_close_timeout(swb_consumer_t *c, int timeout_ms)
+{
+        rd_kafka_queue_t *q;
+        rd_kafka_error_t *error;
+        int64_t deadline;
+        swb_err_t ret = SWB_OK;
+
         if (!c || !c->rk || c->closed)
                 return SWB_OK;
         c->closed = true;
-        err = rd_kafka_consumer_close(c->rk);
-        if (err)
-                SWB_WARN(NULL, "consumer close: %s", rd_kafka_err2str(err));
-        return swb_kafka_err(err);
+        /* Asynchronously, so a broker that is gone cannot hold us past the
+         * deadline: commit stored offsets, leave the group. */
+        q = rd_kafka_queue_new(c->rk);
+        if ((error = rd_kafka_consumer_close_queue(c->rk, q))) {
+                SWB_WARN(NULL, "consumer close: %s", rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+                rd_kafka_queue_destroy(q);
+                return SWB_ERR_KAFKA;
+        }
+        deadline = swb_mono_ms() + timeout_ms;
+        while (!rd_kafka_consumer_closed(c->rk) && swb_mono_ms() < deadline) {
+                rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+                if (!ev)
+                        continue;
+                if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
+                        /* revoke what is left (no callback serves this queue) */
+                        rd_kafka_topic_partition_list_t *parts =
+                                rd_kafka_event_topic_partition_list(ev);
+                        if (!strcmp(rd_kafka_rebalance_protocol(c->rk), "COOPERATIVE")) {
+                                rd_kafka_error_t *e = rd_kafka_incremental_unassign(c->rk, parts);
+                                if (e)
+                                        rd_kafka_error_destroy(e);
+                        } else
+                                rd_kafka_assign(c->rk, NULL);
+                }
+                rd_kafka_event_destroy(ev);
+        }
+        if (!rd_kafka_consumer_closed(c->rk)) {
+                SWB_WARN(NULL, "consumer close did not finish within %d ms (broker unreachable?); "
+                               "the group will time this member out",
+                         timeout_ms);
+                c->close_timed_out = true;
+                ret = SWB_ERR_TIMEOUT;
+        }
+        rd_kafka_queue_destroy(q);
+        return ret;
 }
 
 void swb_consumer_destroy(swb_consumer_t *c)
@@ -404,7 +447,10 @@ void swb_consumer_destroy(swb_consumer_t *c)
                 return;
         if (c->rk) {
                 swb_consumer_close(c);
-                rd_kafka_destroy(c->rk);
+                if (c->close_timed_out)
+                        rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+                else
+                        rd_kafka_destroy(c->rk);
         }
         swb_free(c);
 }

@@ -98,8 +98,13 @@ swb_err_t swb_consumer_store(swb_consumer_t *c, const char *topic, int32_t parti
 /** Commit stored offsets now (synchronously). */
 swb_err_t swb_consumer_commit(swb_consumer_t *c);
 
-/** Commit stored offsets and leave the group. Idempotent. */
+/** Commit stored offsets and leave the group, within 10 s. Idempotent. */
 swb_err_t swb_consumer_close(swb_consumer_t *c);
+/**
+ * The same within `timeout_ms`: past it (broker unreachable) the consumer is
+ * left to be timed out by the group. @returns SWB_ERR_TIMEOUT then.
+ */
+swb_err_t swb_consumer_close_timeout(swb_consumer_t *c, int timeout_ms);
 
 /** True once the consumer has been given an assignment (possibly empty) by the group. Thread-safe. */
 bool swb_consumer_joined(const swb_consumer_t *c);

@@ -509,8 +509,12 @@ int swb_worker_run(swb_worker_t *w)
                 SWB_WARN(NULL, "abandoning %zu message(s) after shutdown.timeout.ms; the group "
                                "will handle them again",
                          w->live_cnt);
-        swb_consumer_close(w->consumer);
-        swb_producer_flush(w->producer, 2000);
+        {
+                /* what is left of the shutdown budget, at least 1 s, to leave the group */
+                int64_t left = deadline - swb_mono_ms();
+                swb_consumer_close_timeout(w->consumer, left > 1000 ? (int)left : 1000);
+        }
+        swb_producer_flush(w->producer, 1000);
         SWB_INFO(NULL, "stopped cleanly");
         return 0;
 }
