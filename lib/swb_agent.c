@@ -58,24 +58,9 @@ swb_agent_t *swb_agent_new(const swb_config_t *cfg, const char *domain, char *er
                         goto fail;
         }
         if (cfg->llm_url && *cfg->llm_url) {
-                struct swb_llm_opts o = {0};
-                o.base_url = cfg->llm_url;
-                o.api_key = cfg->llm_api_key;
-                o.model = cfg->llm_model;
-                o.timeout_ms = cfg->llm_timeout_ms;
-                o.stream = true;
-                o.max_inflight = cfg->llm_max_inflight;
-                if (!(a->llm = swb_llm_new(&o, errstr, errstr_size)))
+                if (swb_usage_model_new(cfg, cfg->llm_timeout_ms, true, cfg->llm_slow_ms,
+                                        &a->llm, &a->breaker, errstr, errstr_size))
                         goto fail;
-                {
-                        struct swb_breaker_opts bo = {0};
-                        bo.name = cfg->llm_model;
-                        bo.failures = cfg->llm_breaker_failures;
-                        bo.open_ms = cfg->llm_breaker_open_ms;
-                        bo.max = cfg->llm_max_inflight;
-                        bo.slow_ms = cfg->llm_slow_ms;
-                        a->breaker = swb_breaker_new(&bo);
-                }
                 SWB_INFO(NULL, "%s agent answers with the model %s at %s", p->name,
                          cfg->llm_model, cfg->llm_url);
         } else

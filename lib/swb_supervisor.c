@@ -35,23 +35,9 @@ swb_supervisor_t *swb_supervisor_new(const swb_config_t *cfg, char *errstr,
             !(s->usage = swb_usage_new(cfg, errstr, errstr_size)))
                 goto fail;
         if (cfg->llm_url && *cfg->llm_url) {
-                struct swb_llm_opts o = {0};
-                o.base_url = cfg->llm_url;
-                o.api_key = cfg->llm_api_key;
-                o.model = cfg->llm_model;
-                o.timeout_ms = cfg->route_llm_timeout_ms;
-                o.max_inflight = cfg->llm_max_inflight;
-                if (!(s->llm = swb_llm_new(&o, errstr, errstr_size)))
+                if (swb_usage_model_new(cfg, cfg->route_llm_timeout_ms, false, 0, &s->llm,
+                                        &s->breaker, errstr, errstr_size))
                         goto fail;
-                {
-                        struct swb_breaker_opts bo = {0};
-                        bo.name = cfg->llm_model;
-                        bo.failures = cfg->llm_breaker_failures;
-                        bo.open_ms = cfg->llm_breaker_open_ms;
-                        bo.max = cfg->llm_max_inflight;
-                        bo.slow_ms = cfg->route_llm_timeout_ms;
-                        s->breaker = swb_breaker_new(&bo);
-                }
                 SWB_INFO(NULL, "model routing on: %s (%s) below confidence %.2f", cfg->llm_url,
                          cfg->llm_model, cfg->route_llm_threshold);
         }

@@ -96,3 +96,26 @@ double swb_usage_account(swb_usage_t *u, const char *model, const swb_llm_result
         }
         return cost;
 }
+
+swb_err_t swb_usage_model_new(const swb_config_t *cfg, int timeout_ms, bool stream, int slow_ms,
+                              swb_llm_t **llm, swb_breaker_t **breaker, char *errstr,
+                              size_t errstr_size)
+{
+        struct swb_llm_opts o = {0};
+        struct swb_breaker_opts bo = {0};
+        o.base_url = cfg->llm_url;
+        o.api_key = cfg->llm_api_key;
+        o.model = cfg->llm_model;
+        o.timeout_ms = timeout_ms;
+        o.stream = stream;
+        o.max_inflight = cfg->llm_max_inflight;
+        if (!(*llm = swb_llm_new(&o, errstr, errstr_size)))
+                return SWB_ERR_CONFIG;
+        bo.name = cfg->llm_model;
+        bo.failures = cfg->llm_breaker_failures;
+        bo.open_ms = cfg->llm_breaker_open_ms;
+        bo.max = cfg->llm_max_inflight;
+        bo.slow_ms = slow_ms > 0 ? slow_ms : timeout_ms;
+        *breaker = swb_breaker_new(&bo);
+        return SWB_OK;
+}

@@ -7,7 +7,9 @@
 #ifndef SWB_USAGE_H
 #define SWB_USAGE_H
 
+#include "swb_breaker.h"
 #include "swb_config.h"
+#include "swb_llm.h"
 #include "swb_llm_decode.h"
 
 typedef struct swb_usage_s swb_usage_t;
@@ -24,5 +26,15 @@ double swb_usage_cost(const swb_usage_t *u, const char *model, long long in, lon
  * @returns its cost in USD.
  */
 double swb_usage_account(swb_usage_t *u, const char *model, const swb_llm_result_t *res);
+
+/**
+ * The model client and its protection as configured (llm.*): what the
+ * supervisor and the agents both build when llm.url is set.
+ * @param timeout_ms  per-call deadline (also the "slow" mark when slow_ms is 0).
+ * @returns SWB_OK with *llm and *breaker set, or an error with errstr filled.
+ */
+swb_err_t swb_usage_model_new(const swb_config_t *cfg, int timeout_ms, bool stream, int slow_ms,
+                              swb_llm_t **llm, swb_breaker_t **breaker, char *errstr,
+                              size_t errstr_size);
 
 #endif
