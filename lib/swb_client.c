@@ -15,6 +15,7 @@ struct swb_client_s {
         swb_producer_t *producer;
         json_t *replies; /* request_id -> reply, seen but not yet asked for */
         json_t *audit;   /* request_id -> [events] */
+        char *traceparent;
         bool with_audit;
 };
 
@@ -122,6 +123,7 @@ void swb_client_destroy(swb_client_t *c)
         swb_codec_destroy(c->codec);
         json_decref(c->replies);
         json_decref(c->audit);
+        swb_free(c->traceparent);
         swb_free(c);
 }
 
@@ -154,11 +156,20 @@ static void swb__pump(swb_client_t *c, int timeout_ms)
         json_decref(obj);
 }
 
+void swb_client_set_traceparent(swb_client_t *c, const char *traceparent)
+{
+        swb_free(c->traceparent);
+        c->traceparent = swb_strdup(traceparent);
+}
+
 swb_err_t swb_client_send_raw(swb_client_t *c, const char *key, const void *buf, size_t len,
                               char *errstr, size_t errstr_size)
 {
+        swb_header_t h = {"traceparent", c->traceparent,
+                          c->traceparent ? strlen(c->traceparent) : 0};
         swb_err_t err = swb_producer_send(c->producer, c->cfg->topic_requests, key,
-                                          key ? strlen(key) : 0, buf, len, NULL, 0, NULL);
+                                          key ? strlen(key) : 0, buf, len, &h,
+                                          c->traceparent ? 1 : 0, NULL);
         if (!err)
                 err = swb_producer_flush(c->producer, 10000);
         if (err)

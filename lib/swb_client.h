@@ -32,6 +32,12 @@ void swb_client_destroy(swb_client_t *c);
 swb_err_t swb_client_request(swb_client_t *c, json_t *req, int timeout_ms, json_t **reply,
                              char *errstr, size_t errstr_size);
 
+/**
+ * Send the next requests with this W3C traceparent header (continue the
+ * caller's trace); NULL: none (the supervisor starts a trace). Copied.
+ */
+void swb_client_set_traceparent(swb_client_t *c, const char *traceparent);
+
 /** Produce raw bytes to topic.requests (poison messages in tests). */
 swb_err_t swb_client_send_raw(swb_client_t *c, const char *key, const void *buf, size_t len,
                               char *errstr, size_t errstr_size);

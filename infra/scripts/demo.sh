@@ -18,17 +18,17 @@ until send --user demo-user "hello, is anyone there?" >/dev/null 2>&1; do
 done
 
 session=$(cat /proc/sys/kernel/random/uuid)
-echo "== A sample conversation (session $session)"
+echo "== A sample conversation (session $session; an out-of-scope question first: once an agent is active, follow-ups stay with it)"
 while IFS='|' read -r locale text; do
   printf '\nyou (%s): %s\n' "$locale" "$text"
   send --session "$session" --user demo-user --locale "$locale" "$text"
 done <<'MSGS'
+en|What is the capital of France?
 en|Find me a hotel in Bali
 en|Any flights from Jakarta to Denpasar tomorrow?
 en|What tours do you have in Yogyakarta?
 en|Show my bookings
 id|Carikan hotel di Bandung
-en|What is the capital of France?
 MSGS
 
 cat <<EOT

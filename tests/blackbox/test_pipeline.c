@@ -125,6 +125,30 @@ static void test_every_agent_answers(void **state)
         }
 }
 
+/* The W3C trace an upstream app started is carried to every stage's audit. */
+static void test_traceparent_carried(void **state)
+{
+        static const char *tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        json_t *req = request("bb-trace", "Find me a hotel in Bali", "en"), *reply, *audit;
+        size_t i, n = 0;
+        swb_client_set_traceparent(T.p->client, tp);
+        reply = ask(req, 15000);
+        swb_client_set_traceparent(T.p->client, NULL);
+        audit = swb_client_audit(T.p->client, json_string_value(json_object_get(req, "request_id")),
+                                 5, (int)(10000 * swb_test_tmout_multip()));
+        for (i = 0; i < json_array_size(audit); i++) {
+                const char *tid = json_string_value(json_object_get(
+                        json_object_get(json_array_get(audit, i), "details"), "trace_id"));
+                assert_non_null(tid);
+                assert_string_equal(tid, "0af7651916cd43dd8448eb211c80319c");
+                n++;
+        }
+        assert_true(n >= 5); /* supervisor and agent stages alike */
+        json_decref(audit);
+        json_decref(reply);
+        json_decref(req);
+}
+
 static void test_replay_same_reply_id(void **state)
 {
         json_t *req = request("bb-session-2", "Find me a hotel in Bali", "en");
@@ -389,6 +413,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_every_agent_answers),
+                cmocka_unit_test(test_traceparent_carried),
                 cmocka_unit_test(test_replay_same_reply_id),
                 cmocka_unit_test(test_poison_goes_to_dlq),
                 cmocka_unit_test(test_dlq_tool),
