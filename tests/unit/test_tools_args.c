@@ -151,7 +151,9 @@ static void test_tables(void **state)
         static const char *const service[] = {
             "get_user_booking_history", "get_booking_details", "cancel_hotel_booking",
             "cancel_flight_booking",    "cancel_tour_booking", "search_currency_rates",
-            "search_travel_articles",   "search_general_info", "query_knowledge_base"};
+            "search_travel_articles",   "search_general_info", "query_knowledge_base",
+            /* beyond the seed list: customer service pays the bookings it finds */
+            "process_hotel_payment",    "process_flight_payment", "process_tour_payment"};
         const struct {
                 const struct swb_tool *t;
                 size_t n;
@@ -161,7 +163,7 @@ static void test_tables(void **state)
             {swb_tools_hotel, swb_tools_hotel_cnt, hotel, 7},
             {swb_tools_flight, swb_tools_flight_cnt, flight, 6},
             {swb_tools_tour, swb_tools_tour_cnt, tour, 7},
-            {swb_tools_service, swb_tools_service_cnt, service, 9},
+            {swb_tools_service, swb_tools_service_cnt, service, 12},
         };
         char why[300];
 
