@@ -11,7 +11,7 @@
  * threshold are chosen by cross-validation when the model is trained.
  *
  * Models are trained by swb_train (lib/swb_train.h, tools/train) and stored as
- * one binary file ("SWBMODEL" version 1, layout in swb_classifier.c): int8
+ * one binary file ("SWBMODEL" version 1, layout in swb_classifier_io.c): int8
  * weights with one scale per feature row, checksummed, read with one read(2).
  *
  * Threading: a loaded classifier is read-only; any number of threads may call

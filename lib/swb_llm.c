@@ -19,14 +19,14 @@
 #include <strings.h>
 #include <time.h>
 
+#include "swb_llm_http.h"
 #include "swb_log.h"
 #include "swb_mem.h"
 
-#define SWB__LLM_TIMEOUT_MS      60000
-#define SWB__LLM_CONNECT_MS      10000
-#define SWB__LLM_MAX_INFLIGHT    1024
-#define SWB__LLM_MAX_RESPONSE    (8 * 1024 * 1024)
-#define SWB__LLM_MAX_RETRY_AFTER (24LL * 3600 * 1000)
+#define SWB__LLM_TIMEOUT_MS   60000
+#define SWB__LLM_CONNECT_MS   10000
+#define SWB__LLM_MAX_INFLIGHT 1024
+#define SWB__LLM_MAX_RESPONSE (8 * 1024 * 1024)
 
 typedef struct swb__buf {
         char *p;
@@ -72,17 +72,15 @@ struct swb__call {
 
         CURL *easy;
         char curl_err[CURL_ERROR_SIZE];
-        /* the response, reset on each status line (100 Continue) */
-        int status;
+        /* the response's status and headers, reset on each status line
+         * (100 Continue) */
+        struct swb_llm_http http;
         bool begun; /* a byte of the response arrived */
-        bool ct_json, ct_sse;
         bool mode_decided, use_sse, too_large;
         size_t received;
         swb__buf_t body_in;
         swb_llm_stream_t *st;
         swb_err_t write_err;
-        int64_t retry_after_ms, retry_after_ms_hdr, reset_req_ms, reset_tok_ms;
-        int remaining_req, remaining_tok;
 
         swb_llm_result_t *res; /* set once on the done list */
 };
@@ -189,176 +187,17 @@ static void swb__call_free(swb_llm_t *llm, swb__call_t *c)
         swb_free(c);
 }
 
-/* Replace every occurrence of the API key in `msg` (servers echo it in 401s). */
-static void swb__redact(const swb_llm_t *llm, char *msg)
-{
-        size_t klen = llm->api_key ? strlen(llm->api_key) : 0;
-        static const char mask[] = "[redacted]";
-        size_t m = klen < sizeof(mask) - 1 ? klen : sizeof(mask) - 1;
-        char *p = msg;
-
-        if (klen < 4)
-                return;
-        while ((p = strstr(p, llm->api_key))) {
-                memcpy(p, mask, m);
-                memmove(p + m, p + klen, strlen(p + klen) + 1);
-                p += m;
-        }
-}
-
 /* ---- response headers ---- */
-
-/* "1h2m3.5s", "20ms", "6m0s" (Go durations, OpenAI's x-ratelimit-reset-*). */
-static int64_t swb__parse_duration_ms(const char *s)
-{
-        double total = 0;
-        bool any = false;
-
-        while (*s == ' ')
-                s++;
-        while (*s) {
-                char *end;
-                double v = strtod(s, &end), mult;
-                if (end == s || !isfinite(v) || v < 0)
-                        return -1;
-                s = end;
-                if (!strncmp(s, "ms", 2)) {
-                        mult = 1, s += 2;
-                } else if (!strncmp(s, "us", 2) || !strncmp(s, "\xC2\xB5s", 3)) {
-                        mult = 0.001, s += (*s == 'u') ? 2 : 3;
-                } else if (!strncmp(s, "ns", 2)) {
-                        mult = 0.000001, s += 2;
-                } else if (*s == 'h') {
-                        mult = 3600000, s++;
-                } else if (*s == 'm') {
-                        mult = 60000, s++;
-                } else if (*s == 's' || *s == '\0' || *s == ' ') {
-                        mult = 1000, s += (*s == 's');
-                } else {
-                        return -1;
-                }
-                total += v * mult;
-                any = true;
-                while (*s == ' ')
-                        s++;
-        }
-        if (!any)
-                return -1;
-        return total > (double)SWB__LLM_MAX_RETRY_AFTER ? SWB__LLM_MAX_RETRY_AFTER
-                                                        : (int64_t)ceil(total);
-}
-
-/* Retry-After: delta-seconds or an HTTP-date. */
-static int64_t swb__parse_retry_after(const char *v)
-{
-        char *end;
-        double secs;
-        time_t t;
-
-        while (*v == ' ')
-                v++;
-        secs = strtod(v, &end);
-        if (end != v && (*end == '\0' || *end == ' ')) {
-                if (!isfinite(secs) || secs < 0)
-                        return -1;
-                secs *= 1000;
-                return secs > (double)SWB__LLM_MAX_RETRY_AFTER
-                           ? SWB__LLM_MAX_RETRY_AFTER
-                           : (int64_t)ceil(secs);
-        }
-        t = curl_getdate(v, NULL);
-        if (t == (time_t)-1)
-                return -1;
-        t -= time(NULL);
-        if (t <= 0)
-                return 0;
-        return (int64_t)t * 1000 > SWB__LLM_MAX_RETRY_AFTER ? SWB__LLM_MAX_RETRY_AFTER
-                                                            : (int64_t)t * 1000;
-}
-
-static void swb__reset_response(swb__call_t *c)
-{
-        c->status = 0;
-        c->ct_json = c->ct_sse = false;
-        c->retry_after_ms = c->retry_after_ms_hdr = -1;
-        c->reset_req_ms = c->reset_tok_ms = -1;
-        c->remaining_req = c->remaining_tok = -1;
-}
 
 static size_t swb__on_header(char *buf, size_t size, size_t nmemb, void *opaque)
 {
         swb__call_t *c = opaque;
-        size_t len = size * nmemb, nlen;
-        char line[512], *colon, *val, *e;
+        size_t len = size * nmemb;
 
         c->t_last_io = swb__now(c->llm);
         c->begun = true;
-        if (len >= sizeof(line))
-                return len; /* no header we read is that long */
-        memcpy(line, buf, len);
-        line[len] = '\0';
-        for (e = line + len;
-             e > line && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ');)
-                *--e = '\0';
-        if (!strncmp(line, "HTTP/", 5)) {
-                const char *sp = strchr(line, ' ');
-                swb__reset_response(c);
-                c->status = sp ? atoi(sp + 1) : 0;
-                return len;
-        }
-        if (!(colon = strchr(line, ':')))
-                return len;
-        nlen = (size_t)(colon - line);
-        val = colon + 1;
-        while (*val == ' ' || *val == '\t')
-                val++;
-#define SWB__IS(name) (nlen == sizeof(name) - 1 && !strncasecmp(line, name, nlen))
-        if (SWB__IS("content-type")) {
-                c->ct_json = strcasestr(val, "json") != NULL;
-                c->ct_sse = strcasestr(val, "text/event-stream") != NULL;
-        } else if (SWB__IS("retry-after")) {
-                c->retry_after_ms = swb__parse_retry_after(val);
-        } else if (SWB__IS("retry-after-ms")) {
-                double ms = strtod(val, &e);
-                c->retry_after_ms_hdr =
-                    e != val && isfinite(ms) && ms >= 0
-                        ? (int64_t)ceil(fmin(ms, SWB__LLM_MAX_RETRY_AFTER))
-                        : -1;
-        } else if (SWB__IS("x-ratelimit-reset-requests")) {
-                c->reset_req_ms = swb__parse_duration_ms(val);
-        } else if (SWB__IS("x-ratelimit-reset-tokens")) {
-                c->reset_tok_ms = swb__parse_duration_ms(val);
-        } else if (SWB__IS("x-ratelimit-remaining-requests")) {
-                c->remaining_req = atoi(val);
-        } else if (SWB__IS("x-ratelimit-remaining-tokens")) {
-                c->remaining_tok = atoi(val);
-        }
-#undef SWB__IS
+        swb_llm_http_header(&c->http, buf, len);
         return len;
-}
-
-/* The server's hint for a failed call; -1 when none. */
-static int64_t swb__retry_hint(const swb__call_t *c)
-{
-        int64_t r = -1;
-
-        if (c->retry_after_ms_hdr >= 0)
-                return c->retry_after_ms_hdr;
-        if (c->retry_after_ms >= 0)
-                return c->retry_after_ms;
-        if (c->status != 429)
-                return -1;
-        /* Wait for the bucket that ran dry; when unknown, the sooner one. */
-        if (c->remaining_req == 0 && c->reset_req_ms >= 0)
-                r = c->reset_req_ms;
-        if (c->remaining_tok == 0 && c->reset_tok_ms > r)
-                r = c->reset_tok_ms;
-        if (r < 0) {
-                r = c->reset_req_ms;
-                if (c->reset_tok_ms >= 0 && (r < 0 || c->reset_tok_ms < r))
-                        r = c->reset_tok_ms;
-        }
-        return r;
 }
 
 static size_t swb__on_body(char *buf, size_t size, size_t nmemb, void *opaque)
@@ -382,8 +221,8 @@ static size_t swb__on_body(char *buf, size_t size, size_t nmemb, void *opaque)
         if (!c->mode_decided) {
                 c->mode_decided = true;
                 /* Servers may ignore "stream" either way: the content type decides. */
-                c->use_sse =
-                    c->status / 100 == 2 && (c->ct_sse || (c->stream && !c->ct_json));
+                c->use_sse = c->http.status / 100 == 2 &&
+                             (c->http.ct_sse || (c->stream && !c->http.ct_json));
                 if (c->use_sse)
                         c->st = swb_llm_stream_new(0, c->on_delta, c->opaque);
         }
@@ -396,62 +235,6 @@ static size_t swb__on_body(char *buf, size_t size, size_t nmemb, void *opaque)
 }
 
 /* ---- completing calls ---- */
-
-static swb_err_t swb__curl_err(CURLcode rc)
-{
-        switch (rc) {
-        case CURLE_OPERATION_TIMEDOUT:
-                return SWB_ERR_TIMEOUT;
-        case CURLE_UNSUPPORTED_PROTOCOL:
-        case CURLE_URL_MALFORMAT:
-        case CURLE_NOT_BUILT_IN:
-        case CURLE_PEER_FAILED_VERIFICATION:
-        case CURLE_SSL_CERTPROBLEM:
-        case CURLE_SSL_CACERT_BADFILE:
-        case CURLE_SSL_CIPHER:
-        case CURLE_SSL_ENGINE_NOTFOUND:
-        case CURLE_TOO_MANY_REDIRECTS:
-                return SWB_ERR_CONFIG;
-        case CURLE_OUT_OF_MEMORY:
-        case CURLE_BAD_FUNCTION_ARGUMENT:
-                return SWB_ERR_INTERNAL;
-        default:
-                return SWB_ERR_TRANSPORT; /* refused, reset, DNS, closed early, ... */
-        }
-}
-
-static swb_err_t swb__http_err(int status)
-{
-        if (status == 429 || status >= 500)
-                return SWB_ERR_UNAVAILABLE;
-        if (status == 408)
-                return SWB_ERR_TIMEOUT;
-        if (status == 401 || status == 403)
-                return SWB_ERR_FORBIDDEN;
-        if (status == 404)
-                return SWB_ERR_NOT_FOUND;
-        if (status == 413)
-                return SWB_ERR_TOO_LARGE;
-        if (status >= 400)
-                return SWB_ERR_INVALID_ARG;
-        return SWB_ERR_DECODE; /* a final 1xx or 3xx: not something we can use */
-}
-
-static void swb__http_failure(swb__call_t *c, swb_llm_result_t *res)
-{
-        json_t *root =
-            c->body_in.p ? json_loadb(c->body_in.p, c->body_in.len, 0, NULL) : NULL;
-        char why[200] = "";
-
-        res->err = swb__http_err(c->status);
-        if (root && swb__llm_error_object(root, why, sizeof(why)))
-                snprintf(res->errmsg, sizeof(res->errmsg), "HTTP %d: %s", c->status,
-                         why + strlen("server error: "));
-        else
-                snprintf(res->errmsg, sizeof(res->errmsg), "HTTP %d", c->status);
-        json_decref(root);
-        res->retry_after_ms = swb__retry_hint(c);
-}
 
 static void swb__log_done(const swb_llm_t *llm, const swb__call_t *c,
                           const swb_llm_result_t *res)
@@ -486,10 +269,10 @@ static void swb__finish(swb_llm_t *llm, swb__call_t *c, swb_llm_result_t *res)
         swb__list_unlink(llm, c);
         swb__call_detach(llm, c);
         if (!res->http_status)
-                res->http_status = c->status;
+                res->http_status = c->http.status;
         res->latency_ms = swb__now(llm) - c->t_call;
         res->first_byte_ms = c->first_byte_ms;
-        swb__redact(llm, res->errmsg);
+        swb_llm_http_redact(llm->api_key, res->errmsg);
         swb__log_done(llm, c, res);
         c->res = res;
         swb__list_push(&llm->done, c, SWB__DONE);
@@ -515,14 +298,14 @@ static void swb__transfer_done(swb_llm_t *llm, swb__call_t *c, CURLcode rc)
 {
         swb_llm_result_t *res = swb_llm_result_new();
 
-        res->http_status = c->status;
-        if (rc == CURLE_OK && c->status / 100 == 2) {
+        res->http_status = c->http.status;
+        if (rc == CURLE_OK && c->http.status / 100 == 2) {
                 if (c->use_sse)
                         swb_llm_stream_finish(c->st, res);
                 else
                         swb_llm_parse_response(c->body_in.p, c->body_in.len, res);
         } else if (rc == CURLE_OK) {
-                swb__http_failure(c, res);
+                swb_llm_http_failure(&c->http, c->body_in.p, c->body_in.len, res);
         } else if (c->too_large) {
                 res->err = SWB_ERR_TOO_LARGE;
                 snprintf(res->errmsg, sizeof(res->errmsg),
@@ -530,11 +313,11 @@ static void swb__transfer_done(swb_llm_t *llm, swb__call_t *c, CURLcode rc)
         } else if (c->write_err) {
                 swb_llm_stream_finish(c->st, res); /* the decoder's error and message */
         } else {
-                res->err = swb__curl_err(rc);
+                res->err = swb_llm_http_curl_err(rc);
                 snprintf(res->errmsg, sizeof(res->errmsg), "%s",
                          c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc));
-                if (c->status && c->status / 100 != 2)
-                        res->retry_after_ms = swb__retry_hint(c);
+                if (c->http.status && c->http.status / 100 != 2)
+                        res->retry_after_ms = swb_llm_http_retry_hint(&c->http);
         }
         swb__finish(llm, c, res);
 }
@@ -567,7 +350,7 @@ static bool swb__start(swb_llm_t *llm, swb__call_t *c)
         if (!e)
                 return false;
         c->easy = e;
-        swb__reset_response(c);
+        swb_llm_http_reset(&c->http);
         curl_easy_setopt(e, CURLOPT_URL, llm->url);
         curl_easy_setopt(e, CURLOPT_POST, 1L);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body);
@@ -619,7 +402,7 @@ static void swb__check_deadlines(swb_llm_t *llm)
                 if (now >= c->deadline)
                         swb__fail_call(llm, c, SWB_ERR_TIMEOUT,
                                        "no complete answer within %d ms (status %d)",
-                                       c->timeout_ms, c->status);
+                                       c->timeout_ms, c->http.status);
                 else if (llm->idle_timeout_ms && c->begun &&
                          now - c->t_last_io >= llm->idle_timeout_ms)
                         swb__fail_call(llm, c, SWB_ERR_TIMEOUT,

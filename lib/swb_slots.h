@@ -2,8 +2,8 @@
  * swb_slots - what the deterministic planners (lib/agents/<domain>.c, the path
  * without a model) read out of a request: slots (places, dates, nights,
  * guests, ids, currencies, ...) and the few intents the planners act on,
- * from English and Indonesian text; plus the formatting the planners' replies
- * share (money, dates, tool errors in the user's language).
+ * from English and Indonesian text. The date type lives in swb_dates.h, the
+ * reply formatting the planners share in swb_reply.h (both included here).
  *
  * Everything here is a pure function of its arguments: "today" is passed in
  * (swb_date_today() for the live path), so tests are deterministic.
@@ -16,25 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* ---------------------------------------------------------------- dates */
-
-/** A calendar day. year == 0 means "no date". */
-typedef struct swb_date {
-        int year, month, day;
-} swb_date_t;
-
-/** @returns true when `d` is set and a real calendar day. */
-bool swb_date_valid(swb_date_t d);
-/** @returns `d` plus `days` (may be negative). */
-swb_date_t swb_date_add(swb_date_t d, int days);
-/** @returns b - a in days. */
-int swb_date_diff(swb_date_t a, swb_date_t b);
-/** @returns the ISO weekday of `d`: 1 = Monday .. 7 = Sunday. */
-int swb_date_weekday(swb_date_t d);
-/** Write `d` as YYYY-MM-DD (or "" when not set) into out. */
-void swb_date_iso(swb_date_t d, char out[16]);
-/** @returns today in the process' local time zone. */
-swb_date_t swb_date_today(void);
+#include "swb_dates.h"
+#include "swb_reply.h"
 
 /* ---------------------------------------------------------------- slots */
 
@@ -135,49 +118,5 @@ bool swb_slots_elsewhere(const json_t *request, const char *text, const char *mi
 /** @returns true when `request` was handed back by an agent before (metadata
  *  swb.escalated_from): then it is answered, never escalated again. */
 bool swb_slots_was_escalated(const json_t *request);
-
-/* ---------------------------------------------------------------- replies */
-
-/** A growing reply text. Zero-initialise; swb_slots_take() hands it over. */
-typedef struct swb_slots_buf {
-        char *s;
-        size_t len, cap;
-} swb_slots_buf_t;
-
-/** Append printf-style text. */
-void swb_slots_add(swb_slots_buf_t *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/** @returns the text (swb_malloc()ed, never NULL); the buffer is empty again. */
-char *swb_slots_take(swb_slots_buf_t *b);
-
-/**
- * Format an amount with its currency the way the user reads it:
- * "IDR 3,200,000" / "IDR 3.200.000" (Indonesian), "USD 85.50".
- * @returns out.
- */
-const char *swb_slots_money(double amount, const char *currency, bool id, char *out,
-                            size_t out_size);
-/** A number with up to 6 significant digits, grouped: "16,250", "0.000062". @returns
- * out. */
-const char *swb_slots_number(double v, bool id, char *out, size_t out_size);
-
-/**
- * One sentence for a tool's error result ({"error":{"code","message"}}),
- * in the user's language, e.g. "I couldn't find booking 42." or
- * "Booking 42 belongs to another user, so I can't change it."
- * @param what   the object of the action, e.g. "booking 42" / "pesanan 42".
- * @returns a new string (swb_free()).
- */
-char *swb_slots_tool_error(const json_t *result, const char *what, bool id);
-
-/**
- * The reply to a successful pay (process_*_payment) or cancel
- * (cancel_*_booking) result, appended to `b`.
- */
-void swb_slots_add_paid(swb_slots_buf_t *b, const json_t *result, bool id);
-void swb_slots_add_cancelled(swb_slots_buf_t *b, const json_t *result, bool id);
-
-/** The Indonesian or English text of a payment method value ("credit_card"). */
-const char *swb_slots_method_name(const char *method, bool id);
 
 #endif

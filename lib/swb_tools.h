@@ -75,16 +75,8 @@ bool swb_tools_is_error(const json_t *result, const char **code);
 /* ---------------------------------------------------------------- arguments */
 
 /**
- * Check `args` against `schema` (a JSON schema text). The supported subset:
- * type (object, string, integer, number, boolean, array, null, or an array of
- * those), properties, required, additionalProperties (false or absent), enum,
- * minimum, maximum, minLength, maxLength (in characters), pattern (POSIX
- * extended regex), format "date" (YYYY-MM-DD, a real calendar day), items,
- * minItems, maxItems. Other keywords (description, default) are ignored.
- * @returns SWB_OK, SWB_ERR_INVALID_ARG with errstr naming the first offending
- *          path ("check_in: not a date"), or SWB_ERR_SCHEMA when `schema`
- *          itself does not parse.
- * Thread-safe.
+ * Check `args` against `schema` (a JSON schema text): swb_jsonschema_check(),
+ * which documents the supported subset and the return values. Thread-safe.
  */
 swb_err_t swb_tools_check_args(const char *schema, const json_t *args, char *errstr,
                                size_t errstr_size);
@@ -262,7 +254,7 @@ swb_err_t swb_tools_http_json(const char *url, const char *bearer, const json_t 
                               size_t errstr_size);
 
 /* ---------------------------------------------------------------- bookings
- * (lib/tools/service.c) */
+ * (lib/tools/booking.c) */
 
 /* The booking lifecycle shared by the domains: pay and cancel a booking of
  * `kind` ("hotel", "flight", "tour") owned by ctx->user_id. Idempotent; the

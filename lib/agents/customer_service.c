@@ -5,6 +5,7 @@
 
 #include "swb_agent.h"
 #include "swb_mem.h"
+#include "swb_planner.h"
 #include "swb_slots.h"
 #include "swb_tools.h"
 
@@ -18,21 +19,6 @@
 
 #define TOP         5
 #define PASSAGE_MAX 280 /* characters of an article passage in a reply */
-
-static swb_err_t call(const struct swb_agent_ctx *ctx, const char *tool, json_t *args,
-                      const char *call_id, json_t **res)
-{
-        swb_err_t err = swb_agent_call_tool(ctx, tool, args, call_id, res);
-        json_decref(args);
-        return err;
-}
-
-static void add_error(swb_slots_buf_t *b, const json_t *res, const char *what, bool id)
-{
-        char *e = swb_slots_tool_error(res, what, id);
-        swb_slots_add(b, "%s", e);
-        swb_free(e);
-}
 
 static const char *status_text(const char *status, bool id)
 {
@@ -95,12 +81,12 @@ static swb_err_t cancel(const struct swb_agent_ctx *ctx, const struct swb_slots 
 
         snprintf(what, sizeof(what), s->id ? "pesanan %lld" : "booking %lld",
                  s->booking_id);
-        if ((err =
-                 call(ctx, "get_booking_details",
-                      json_pack("{s:I}", "booking_id", s->booking_id), "plan-1", &det)))
+        if ((err = swb_planner_call(ctx, "get_booking_details",
+                                    json_pack("{s:I}", "booking_id", s->booking_id),
+                                    "plan-1", &det)))
                 return err;
         if (swb_tools_is_error(det, NULL)) {
-                add_error(b, det, what, s->id);
+                swb_planner_add_error(b, det, what, s->id);
                 goto out;
         }
         kind = swb_tools_str(det, "kind", "");
@@ -112,11 +98,12 @@ static swb_err_t cancel(const struct swb_agent_ctx *ctx, const struct swb_slots 
                 goto out;
         }
         snprintf(tool, sizeof(tool), "cancel_%s_booking", kind);
-        if ((err = call(ctx, tool, json_pack("{s:I}", "booking_id", s->booking_id),
-                        "plan-2", &res)))
+        if ((err = swb_planner_call(ctx, tool,
+                                    json_pack("{s:I}", "booking_id", s->booking_id),
+                                    "plan-2", &res)))
                 goto out;
         if (swb_tools_is_error(res, NULL)) {
-                add_error(b, res, what, s->id);
+                swb_planner_add_error(b, res, what, s->id);
                 goto out;
         }
         swb_slots_add_cancelled(b, res, s->id);
@@ -157,14 +144,14 @@ static swb_err_t pay(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
                 return SWB_OK;
         snprintf(what, sizeof(what), s->id ? "pesanan %lld" : "booking %lld",
                  s->booking_id);
-        if ((err = call(
+        if ((err = swb_planner_call(
                  ctx, tool,
                  json_pack("{s:I, s:s}", "booking_id", s->booking_id, "payment_method",
                            s->payment_method ? s->payment_method : "credit_card"),
                  "plan-2", &res)))
                 return err;
         if (swb_tools_is_error(res, NULL))
-                add_error(b, res, what, s->id);
+                swb_planner_add_error(b, res, what, s->id);
         else
                 swb_slots_add_paid(b, res, s->id);
         *done = true;
@@ -185,12 +172,12 @@ static swb_err_t booking(const struct swb_agent_ctx *ctx, const struct swb_slots
 
         snprintf(what, sizeof(what), s->id ? "pesanan %lld" : "booking %lld",
                  s->booking_id);
-        if ((err =
-                 call(ctx, "get_booking_details",
-                      json_pack("{s:I}", "booking_id", s->booking_id), "plan-1", &det)))
+        if ((err = swb_planner_call(ctx, "get_booking_details",
+                                    json_pack("{s:I}", "booking_id", s->booking_id),
+                                    "plan-1", &det)))
                 return err;
         if (swb_tools_is_error(det, NULL)) {
-                add_error(b, det, what, s->id);
+                swb_planner_add_error(b, det, what, s->id);
                 goto out;
         }
         if (s->pay && !strcmp(swb_tools_str(det, "status", ""), "pending") &&
@@ -242,10 +229,12 @@ static swb_err_t history(const struct swb_agent_ctx *ctx, const struct swb_slots
                 json_object_set_new(args, "kind", json_string(s->kind));
         if (s->status)
                 json_object_set_new(args, "status", json_string(s->status));
-        if ((err = call(ctx, "get_user_booking_history", args, "plan-1", &res)))
+        if ((err = swb_planner_call(ctx, "get_user_booking_history", args, "plan-1",
+                                    &res)))
                 return err;
         if (swb_tools_is_error(res, NULL)) {
-                add_error(b, res, s->id ? "riwayat pesanan" : "your bookings", s->id);
+                swb_planner_add_error(
+                    b, res, s->id ? "riwayat pesanan" : "your bookings", s->id);
                 goto out;
         }
         rows = json_object_get(res, "bookings");
@@ -309,12 +298,13 @@ static swb_err_t rates(const struct swb_agent_ctx *ctx, const struct swb_slots *
         args = json_pack("{s:s, s:s}", "base", base, "quote", quote);
         if (s->amount > 0 && s->amount <= 1e12)
                 json_object_set_new(args, "amount", json_real(s->amount));
-        if ((err = call(ctx, "search_currency_rates", args, "plan-1", &res)))
+        if ((err =
+                 swb_planner_call(ctx, "search_currency_rates", args, "plan-1", &res)))
                 return err;
         if (swb_tools_is_error(res, NULL)) {
                 char what[32];
                 snprintf(what, sizeof(what), "%s/%s", base, quote);
-                add_error(b, res, what, s->id);
+                swb_planner_add_error(b, res, what, s->id);
                 goto out;
         }
         r = json_array_get(json_object_get(res, "rates"), 0);
@@ -359,14 +349,15 @@ static swb_err_t knowledge(const struct swb_agent_ctx *ctx, const struct swb_slo
         *found = false;
         args = json_pack("{s:s%, s:s, s:i}", "query", ctx->text, query_len(ctx->text),
                          "lang", s->id ? "id" : "en", "limit", 2);
-        if ((err = call(ctx, "query_knowledge_base", args, "plan-1", &res)))
+        if ((err = swb_planner_call(ctx, "query_knowledge_base", args, "plan-1", &res)))
                 return err;
         if (json_array_size(json_object_get(res, "articles")) == 0) {
                 json_decref(res);
                 res = NULL;
                 args = json_pack("{s:s%, s:i}", "query", ctx->text,
                                  query_len(ctx->text), "limit", 2);
-                if ((err = call(ctx, "query_knowledge_base", args, "plan-2", &res)))
+                if ((err = swb_planner_call(ctx, "query_knowledge_base", args, "plan-2",
+                                            &res)))
                         return err;
         }
         if (json_array_size(json_object_get(res, "articles")) == 0)

@@ -5,6 +5,7 @@
 
 #include "swb_agent.h"
 #include "swb_mem.h"
+#include "swb_planner.h"
 #include "swb_slots.h"
 #include "swb_tools.h"
 
@@ -15,21 +16,6 @@
  */
 
 #define TOP 5
-
-static swb_err_t call(const struct swb_agent_ctx *ctx, const char *tool, json_t *args,
-                      const char *call_id, json_t **res)
-{
-        swb_err_t err = swb_agent_call_tool(ctx, tool, args, call_id, res);
-        json_decref(args);
-        return err;
-}
-
-static void add_error(swb_slots_buf_t *b, const json_t *res, const char *what, bool id)
-{
-        char *e = swb_slots_tool_error(res, what, id);
-        swb_slots_add(b, "%s", e);
-        swb_free(e);
-}
 
 /* "2026-12-20T06:00" -> "2026-12-20 06:00" (or only the time when `time_only`). */
 static const char *when(const char *local, bool time_only, char *out, size_t out_size)
@@ -63,11 +49,12 @@ static swb_err_t search(const struct swb_agent_ctx *ctx, const struct swb_slots 
         if (s->guests > 0)
                 json_object_set_new(args, "passengers",
                                     json_integer(s->guests > 9 ? 9 : s->guests));
-        if ((err = call(ctx, by_route ? "search_flights_by_route" : "get_flights", args,
-                        "plan-1", &res)))
+        if ((err = swb_planner_call(
+                 ctx, by_route ? "search_flights_by_route" : "get_flights", args,
+                 "plan-1", &res)))
                 return err;
         if (swb_tools_is_error(res, NULL)) {
-                add_error(b, res, dest ? dest : origin, s->id);
+                swb_planner_add_error(b, res, dest ? dest : origin, s->id);
                 goto out;
         }
         if (s->date_assumed)
@@ -158,11 +145,12 @@ static swb_err_t details(const struct swb_agent_ctx *ctx, const struct swb_slots
 
         snprintf(what, sizeof(what), s->id ? "penerbangan %lld" : "flight %lld",
                  s->flight_id);
-        if ((err = call(ctx, "get_flight_details",
-                        json_pack("{s:I}", "flight_id", s->flight_id), "plan-1", &res)))
+        if ((err = swb_planner_call(ctx, "get_flight_details",
+                                    json_pack("{s:I}", "flight_id", s->flight_id),
+                                    "plan-1", &res)))
                 return err;
         if (swb_tools_is_error(res, NULL)) {
-                add_error(b, res, what, s->id);
+                swb_planner_add_error(b, res, what, s->id);
                 json_decref(res);
                 return SWB_OK;
         }
@@ -213,10 +201,10 @@ static swb_err_t book(const struct swb_agent_ctx *ctx, const struct swb_slots *s
         if (s->guests > 0)
                 json_object_set_new(args, "passengers",
                                     json_integer(s->guests > 9 ? 9 : s->guests));
-        if ((err = call(ctx, "book_flight", args, "plan-1", &res)))
+        if ((err = swb_planner_call(ctx, "book_flight", args, "plan-1", &res)))
                 return err;
         if (swb_tools_is_error(res, NULL)) {
-                add_error(b, res, what, s->id);
+                swb_planner_add_error(b, res, what, s->id);
                 json_decref(res);
                 return SWB_OK;
         }
@@ -240,38 +228,6 @@ static swb_err_t book(const struct swb_agent_ctx *ctx, const struct swb_slots *s
             swb_tools_str(res, "destination", ""),
             when(swb_tools_str(res, "departure_local", ""), false, dep, sizeof(dep)),
             swb_tools_int(res, "passengers", 1), money, bid);
-        json_decref(res);
-        return SWB_OK;
-}
-
-static swb_err_t lifecycle(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
-                           struct swb_agent_answer *out, swb_slots_buf_t *b)
-{
-        json_t *args = json_pack("{s:I}", "booking_id", s->booking_id), *res = NULL;
-        const char *code = NULL;
-        char what[64];
-        swb_err_t err;
-
-        snprintf(what, sizeof(what), s->id ? "pesanan %lld" : "booking %lld",
-                 s->booking_id);
-        if (!s->cancel)
-                json_object_set_new(
-                    args, "payment_method",
-                    json_string(s->payment_method ? s->payment_method : "credit_card"));
-        if ((err = call(ctx,
-                        s->cancel ? "cancel_flight_booking" : "process_flight_payment",
-                        args, "plan-1", &res)))
-                return err;
-        if (swb_tools_is_error(res, &code)) {
-                if (!strcmp(code, SWB_TOOL_E_WRONG_KIND) &&
-                    !swb_slots_was_escalated(ctx->request))
-                        out->escalate = true; /* customer service knows every kind */
-                else
-                        add_error(b, res, what, s->id);
-        } else if (s->cancel)
-                swb_slots_add_cancelled(b, res, s->id);
-        else
-                swb_slots_add_paid(b, res, s->id);
         json_decref(res);
         return SWB_OK;
 }
@@ -325,7 +281,8 @@ static swb_err_t flight_plan(const struct swb_agent_ctx *ctx,
                 return SWB_OK;
         }
         if ((s.cancel || s.pay) && s.booking_id) {
-                err = lifecycle(ctx, &s, out, &b);
+                err = swb_planner_pay_or_cancel(ctx, &s, "process_flight_payment",
+                                                "cancel_flight_booking", out, &b);
                 goto done;
         }
         if (!s.cancel && !s.pay) {

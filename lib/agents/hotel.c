@@ -4,6 +4,7 @@
 
 #include "swb_agent.h"
 #include "swb_mem.h"
+#include "swb_planner.h"
 #include "swb_router.h"
 #include "swb_slots.h"
 #include "swb_tools.h"
@@ -16,22 +17,6 @@
  */
 
 #define TOP 5
-
-static swb_err_t call(const struct swb_agent_ctx *ctx, const char *tool, json_t *args,
-                      const char *call_id, json_t **res)
-{
-        swb_err_t err = swb_agent_call_tool(ctx, tool, args, call_id, res);
-        json_decref(args);
-        return err;
-}
-
-/* Append the error sentence of a tool's error result. */
-static void add_error(swb_slots_buf_t *b, const json_t *res, const char *what, bool id)
-{
-        char *e = swb_slots_tool_error(res, what, id);
-        swb_slots_add(b, "%s", e);
-        swb_free(e);
-}
 
 /* The stay as YYYY-MM-DD: what was said, else an example a week ahead. */
 static void stay(const struct swb_slots *s, swb_date_t today, char ci[16], char co[16])
@@ -71,10 +56,11 @@ static swb_err_t search(const struct swb_agent_ctx *ctx, const struct swb_slots 
                 json_object_set_new(args, "min_stars", json_integer(s->min_stars));
         if (s->cheap)
                 json_object_set_new(args, "sort", json_string("price_low"));
-        if ((err = call(ctx, "search_hotels_by_location", args, "plan-1", &res)))
+        if ((err = swb_planner_call(ctx, "search_hotels_by_location", args, "plan-1",
+                                    &res)))
                 return err;
         if (swb_tools_is_error(res, NULL)) {
-                add_error(b, res, place, s->id);
+                swb_planner_add_error(b, res, place, s->id);
                 goto out;
         }
         if (json_array_size(json_object_get(res, "hotels")) == 0) {
@@ -137,11 +123,12 @@ static swb_err_t details(const struct swb_agent_ctx *ctx, const struct swb_slots
         swb_err_t err;
 
         snprintf(what, sizeof(what), "hotel %lld", s->hotel_id);
-        if ((err = call(ctx, "get_hotel_details",
-                        json_pack("{s:I}", "hotel_id", s->hotel_id), "plan-1", &res)))
+        if ((err = swb_planner_call(ctx, "get_hotel_details",
+                                    json_pack("{s:I}", "hotel_id", s->hotel_id),
+                                    "plan-1", &res)))
                 return err;
         if (swb_tools_is_error(res, NULL)) {
-                add_error(b, res, what, s->id);
+                swb_planner_add_error(b, res, what, s->id);
                 json_decref(res);
                 return SWB_OK;
         }
@@ -201,10 +188,11 @@ static swb_err_t availability(const struct swb_agent_ctx *ctx,
                                     json_integer(s->guests > 20 ? 20 : s->guests));
         if (s->rooms > 0)
                 json_object_set_new(args, "rooms", json_integer(s->rooms));
-        if ((err = call(ctx, "check_available_rooms", args, "plan-1", &res)))
+        if ((err =
+                 swb_planner_call(ctx, "check_available_rooms", args, "plan-1", &res)))
                 return err;
         if (swb_tools_is_error(res, NULL)) {
-                add_error(b, res, what, s->id);
+                swb_planner_add_error(b, res, what, s->id);
                 goto out;
         }
         add_assumed(b, s);
@@ -285,10 +273,10 @@ static swb_err_t book(const struct swb_agent_ctx *ctx, const struct swb_slots *s
                                     json_integer(s->guests > 20 ? 20 : s->guests));
         if (s->rooms > 0)
                 json_object_set_new(args, "rooms", json_integer(s->rooms));
-        if ((err = call(ctx, "book_hotel_room", args, "plan-1", &res)))
+        if ((err = swb_planner_call(ctx, "book_hotel_room", args, "plan-1", &res)))
                 return err;
         if (swb_tools_is_error(res, NULL)) {
-                add_error(b, res, what, s->id);
+                swb_planner_add_error(b, res, what, s->id);
                 swb_slots_add(
                     b,
                     s->id
@@ -326,38 +314,6 @@ out:
 }
 
 /* Pay or cancel; a booking of another kind goes back to the supervisor. */
-static swb_err_t lifecycle(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
-                           struct swb_agent_answer *out, swb_slots_buf_t *b)
-{
-        json_t *args = json_pack("{s:I}", "booking_id", s->booking_id), *res = NULL;
-        const char *code = NULL;
-        char what[64];
-        swb_err_t err;
-
-        snprintf(what, sizeof(what), s->id ? "pesanan %lld" : "booking %lld",
-                 s->booking_id);
-        if (!s->cancel)
-                json_object_set_new(
-                    args, "payment_method",
-                    json_string(s->payment_method ? s->payment_method : "credit_card"));
-        if ((err =
-                 call(ctx, s->cancel ? "cancel_hotel_booking" : "process_hotel_payment",
-                      args, "plan-1", &res)))
-                return err;
-        if (swb_tools_is_error(res, &code)) {
-                if (!strcmp(code, SWB_TOOL_E_WRONG_KIND) &&
-                    !swb_slots_was_escalated(ctx->request))
-                        out->escalate = true; /* customer service knows every kind */
-                else
-                        add_error(b, res, what, s->id);
-        } else if (s->cancel)
-                swb_slots_add_cancelled(b, res, s->id);
-        else
-                swb_slots_add_paid(b, res, s->id);
-        json_decref(res);
-        return SWB_OK;
-}
-
 static void ask(const struct swb_slots *s, swb_date_t today, swb_slots_buf_t *b)
 {
         char ci[16], co[16];
@@ -413,7 +369,8 @@ static swb_err_t hotel_plan(const struct swb_agent_ctx *ctx,
                 return SWB_OK;
         }
         if ((s.cancel || s.pay) && s.booking_id) {
-                err = lifecycle(ctx, &s, out, &b);
+                err = swb_planner_pay_or_cancel(ctx, &s, "process_hotel_payment",
+                                                "cancel_hotel_booking", out, &b);
                 goto done;
         }
         /* a follow-up: what the session said before fills the gaps */

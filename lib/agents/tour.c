@@ -4,6 +4,7 @@
 
 #include "swb_agent.h"
 #include "swb_mem.h"
+#include "swb_planner.h"
 #include "swb_router.h"
 #include "swb_slots.h"
 #include "swb_tools.h"
@@ -16,21 +17,6 @@
  */
 
 #define TOP 5
-
-static swb_err_t call(const struct swb_agent_ctx *ctx, const char *tool, json_t *args,
-                      const char *call_id, json_t **res)
-{
-        swb_err_t err = swb_agent_call_tool(ctx, tool, args, call_id, res);
-        json_decref(args);
-        return err;
-}
-
-static void add_error(swb_slots_buf_t *b, const json_t *res, const char *what, bool id)
-{
-        char *e = swb_slots_tool_error(res, what, id);
-        swb_slots_add(b, "%s", e);
-        swb_free(e);
-}
 
 /* The date said, else an example: tomorrow. */
 static void day(const struct swb_slots *s, swb_date_t today, char d[16])
@@ -58,11 +44,12 @@ static swb_err_t search(const struct swb_agent_ctx *ctx, const struct swb_slots 
                 json_object_set_new(args, "category", json_string(s->category));
         if (*date)
                 json_object_set_new(args, "date", json_string(date));
-        if ((err = call(ctx, place ? "search_tours_by_destination" : "get_tours", args,
-                        "plan-1", &res)))
+        if ((err = swb_planner_call(ctx,
+                                    place ? "search_tours_by_destination" : "get_tours",
+                                    args, "plan-1", &res)))
                 return err;
         if (swb_tools_is_error(res, NULL)) {
-                add_error(b, res, place ? place : "tours", s->id);
+                swb_planner_add_error(b, res, place ? place : "tours", s->id);
                 goto out;
         }
         if (json_array_size(json_object_get(res, "tours")) == 0) {
@@ -137,11 +124,12 @@ static swb_err_t details(const struct swb_agent_ctx *ctx, const struct swb_slots
         swb_err_t err;
 
         snprintf(what, sizeof(what), s->id ? "tur %lld" : "tour %lld", s->tour_id);
-        if ((err = call(ctx, "get_tour_details",
-                        json_pack("{s:I}", "tour_id", s->tour_id), "plan-1", &res)))
+        if ((err = swb_planner_call(ctx, "get_tour_details",
+                                    json_pack("{s:I}", "tour_id", s->tour_id), "plan-1",
+                                    &res)))
                 return err;
         if (swb_tools_is_error(res, NULL)) {
-                add_error(b, res, what, s->id);
+                swb_planner_add_error(b, res, what, s->id);
                 json_decref(res);
                 return SWB_OK;
         }
@@ -187,10 +175,11 @@ static swb_err_t availability(const struct swb_agent_ctx *ctx,
         snprintf(what, sizeof(what), s->id ? "tur %lld" : "tour %lld", s->tour_id);
         if (*date)
                 json_object_set_new(args, "date", json_string(date));
-        if ((err = call(ctx, "check_tour_availability", args, "plan-1", &res)))
+        if ((err = swb_planner_call(ctx, "check_tour_availability", args, "plan-1",
+                                    &res)))
                 return err;
         if (swb_tools_is_error(res, NULL)) {
-                add_error(b, res, what, s->id);
+                swb_planner_add_error(b, res, what, s->id);
                 goto out;
         }
         if (json_array_size(json_object_get(res, "departures")) == 0) {
@@ -258,10 +247,10 @@ static swb_err_t book(const struct swb_agent_ctx *ctx, const struct swb_slots *s
         snprintf(what, sizeof(what), s->id ? "tur %lld" : "tour %lld", s->tour_id);
         args = json_pack("{s:I, s:s, s:i}", "tour_id", s->tour_id, "date", date,
                          "participants", people(s));
-        if ((err = call(ctx, "book_tour", args, "plan-1", &res)))
+        if ((err = swb_planner_call(ctx, "book_tour", args, "plan-1", &res)))
                 return err;
         if (swb_tools_is_error(res, NULL)) {
-                add_error(b, res, what, s->id);
+                swb_planner_add_error(b, res, what, s->id);
                 json_decref(res);
                 return SWB_OK;
         }
@@ -283,37 +272,6 @@ static swb_err_t book(const struct swb_agent_ctx *ctx, const struct swb_slots *s
             bid, swb_tools_str(res, "tour_name", ""), s->tour_id,
             swb_tools_str(res, "date", date), swb_tools_int(res, "participants", 1),
             money, bid);
-        json_decref(res);
-        return SWB_OK;
-}
-
-static swb_err_t lifecycle(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
-                           struct swb_agent_answer *out, swb_slots_buf_t *b)
-{
-        json_t *args = json_pack("{s:I}", "booking_id", s->booking_id), *res = NULL;
-        const char *code = NULL;
-        char what[64];
-        swb_err_t err;
-
-        snprintf(what, sizeof(what), s->id ? "pesanan %lld" : "booking %lld",
-                 s->booking_id);
-        if (!s->cancel)
-                json_object_set_new(
-                    args, "payment_method",
-                    json_string(s->payment_method ? s->payment_method : "credit_card"));
-        if ((err = call(ctx, s->cancel ? "cancel_tour_booking" : "process_tour_payment",
-                        args, "plan-1", &res)))
-                return err;
-        if (swb_tools_is_error(res, &code)) {
-                if (!strcmp(code, SWB_TOOL_E_WRONG_KIND) &&
-                    !swb_slots_was_escalated(ctx->request))
-                        out->escalate = true; /* customer service knows every kind */
-                else
-                        add_error(b, res, what, s->id);
-        } else if (s->cancel)
-                swb_slots_add_cancelled(b, res, s->id);
-        else
-                swb_slots_add_paid(b, res, s->id);
         json_decref(res);
         return SWB_OK;
 }
@@ -369,7 +327,8 @@ static swb_err_t tour_plan(const struct swb_agent_ctx *ctx,
                 return SWB_OK;
         }
         if ((s.cancel || s.pay) && s.booking_id) {
-                err = lifecycle(ctx, &s, out, &b);
+                err = swb_planner_pay_or_cancel(ctx, &s, "process_tour_payment",
+                                                "cancel_tour_booking", out, &b);
                 goto done;
         }
         if (!s.cancel && !s.pay) {
