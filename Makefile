@@ -5,7 +5,9 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 STATE      ?= .swb
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps test test-fast test-asan demo up down status clean bench docs format
+CLINC      ?= ../shared/data/clinc150
+
+.PHONY: all build deps test test-fast test-asan demo up down status clean bench docs format model eval
 
 all: build
 
@@ -52,6 +54,13 @@ demo: deps build
 
 bench: deps build
 	infra/scripts/bench.sh $(BUILD)
+
+# Rebuild the shipped routing model (deterministic, ~40 s) and evaluate it.
+model: build
+	$(BUILD)/bin/swb-train --clinc $(CLINC) --own data/intents --out models/router.swbm
+
+eval: build
+	$(BUILD)/bin/swb-classify --eval $(CLINC)/val.tsv $(CLINC)/oos_val.tsv
 
 docs: build
 	$(BUILD)/bin/swb-config --docs > docs/configuration.md
