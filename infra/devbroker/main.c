@@ -20,6 +20,8 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "swb_config.h"
+#include "swb_http.h"
+#include "swb_metrics.h"
 #include "swb_err.h"
 #include "swb_log.h"
 #include "swb_mem.h"
@@ -189,6 +191,8 @@ int main(int argc, char **argv)
         rd_kafka_t *rk = NULL;
         rd_kafka_mock_cluster_t *mc = NULL;
         const char *bootstraps;
+        swb_http_t *http = NULL;
+        char *port_file = NULL;
         char errstr[512];
         sigset_t sigs;
         int sig = 0, rc = 1, replication, level, r;
@@ -260,9 +264,26 @@ int main(int argc, char **argv)
         bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
         if (o.addr_file && write_addr_file(o.addr_file, bootstraps))
                 goto done;
+        /* /health/live, /health/ready and /metrics like every other process
+         * (its port in run.dir/<name>.port when run.dir is set) */
+        swb_metrics_register_build_info(swb_metrics_default(), SWB_VERSION);
+        if (!(http = swb_http_new(cfg->http_bind, cfg->http_port, swb_metrics_default(), errstr,
+                                  sizeof(errstr)))) {
+                SWB_ERR(NULL, "%s", errstr);
+                goto done;
+        }
+        if (cfg->run_dir && *cfg->run_dir) {
+                port_file = swb_asprintf("%s/%s.port", cfg->run_dir,
+                                         cfg->name && *cfg->name ? cfg->name : "devbroker");
+                if (swb_http_write_port_file(http, port_file, errstr, sizeof(errstr))) {
+                        SWB_ERR(NULL, "%s", errstr);
+                        goto done;
+                }
+        }
         printf("%s\n", bootstraps);
         fflush(stdout);
-        SWB_INFO(NULL, "dev broker up: %d broker(s) at %s", o.brokers, bootstraps);
+        SWB_INFO(NULL, "dev broker up: %d broker(s) at %s, http port %d", o.brokers, bootstraps,
+                 swb_http_port(http));
 
         do {
                 if (sigwait(&sigs, &sig))
@@ -274,6 +295,11 @@ int main(int argc, char **argv)
         rc = 0;
 
 done:
+        swb_http_destroy(http);
+        if (port_file) {
+                unlink(port_file);
+                swb_free(port_file);
+        }
         if (mc)
                 rd_kafka_mock_cluster_destroy(mc);
         if (rk)
