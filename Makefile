@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 
 CLINC      ?= ../shared/data/clinc150
 
-.PHONY: all build deps test test-fast test-asan demo up down status clean bench docs format model eval
+.PHONY: all build deps test test-fast test-asan demo up down status clean bench docs format model eval chaos
 
 all: build
 
@@ -54,6 +54,11 @@ demo: deps build
 
 bench: deps build
 	infra/scripts/bench.sh $(BUILD)
+
+# SIGKILLs workers during a steady stream and counts what was lost or duplicated;
+# make chaos CHAOS_ARGS=--long for >= 5,000 requests and >= 10 kills.
+chaos: deps build
+	BUILD=$(BUILD) tests/chaos/run.sh $(CHAOS_ARGS)
 
 # Rebuild the shipped routing model (deterministic, ~40 s) and evaluate it.
 model: build
