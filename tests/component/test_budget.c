@@ -226,20 +226,6 @@ static void test_monthly_and_tenant(void **state)
         swb_config_destroy(cfg);
 }
 
-static int free_port(void)
-{
-        struct sockaddr_in sin = {0};
-        socklen_t len = sizeof(sin);
-        int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-        sin.sin_family = AF_INET;
-        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-        assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-        port = ntohs(sin.sin_port);
-        close(fd);
-        return port;
-}
-
 static void test_redis_down_allows(void **state)
 {
         char url[64];
@@ -249,7 +235,7 @@ static void test_redis_down_allows(void **state)
         int64_t t0 = swb_test_now_ms();
         int i;
 
-        snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", free_port());
+        snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", swb_test_dead_port());
         cfg = config(url, "0.000001", "0", "0", "0");
         b = swb_budget_new(cfg, NULL, 0);
         assert_non_null(b);

@@ -213,20 +213,6 @@ static void test_fetch(void **state)
         swb_metrics_destroy(m);
 }
 
-static int free_port(void)
-{
-        struct sockaddr_in sin = {.sin_family = AF_INET};
-        socklen_t len = sizeof(sin);
-        int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-        assert_true(fd >= 0);
-        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-        assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-        port = ntohs(sin.sin_port);
-        close(fd);
-        return port;
-}
-
 static void test_redis_down(void **state)
 {
         swb_metrics_t *m = swb_metrics_new();
@@ -237,7 +223,7 @@ static void test_redis_down(void **state)
         json_t *v = NULL;
         int64_t t0;
 
-        snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", free_port());
+        snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", swb_test_dead_port());
         c = new_cache(url, m);
         assert_false(swb_cache_is_up(c));
         t0 = swb_test_now_ms();
@@ -336,7 +322,7 @@ static void test_outage_bumps_epoch(void **state)
 {
         char dir[] = "/tmp/swb-cache-test-XXXXXX", url[64], path[128], *val = NULL;
         swb_metrics_t *m = swb_metrics_new();
-        int port = free_port();
+        int port = swb_test_dead_port();
         swb_cache_slot_t slot;
         struct get_arg g = {0};
         swb_cache_t *c;

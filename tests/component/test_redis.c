@@ -117,21 +117,6 @@ static void test_bad_url(void **state)
         assert_null(swb_redis_new("", 100, errstr, sizeof(errstr)));
 }
 
-/* A loopback port where nothing listens: bind one, read its number, close it. */
-static int dead_port(void)
-{
-        struct sockaddr_in sin = {.sin_family = AF_INET};
-        socklen_t len = sizeof(sin);
-        int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-        assert_true(fd >= 0);
-        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-        assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-        port = ntohs(sin.sin_port);
-        close(fd);
-        return port;
-}
-
 static void test_redis_down(void **state)
 {
         char errstr[256] = "", url[64];
@@ -140,7 +125,7 @@ static void test_redis_down(void **state)
         int64_t t0, elapsed;
         int i;
 
-        snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", dead_port());
+        snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", swb_test_dead_port());
         r = swb_redis_new(url, 2000, errstr, sizeof(errstr));
         assert_non_null(r); /* a client exists while Redis is down */
         assert_false(swb_redis_is_up(r));

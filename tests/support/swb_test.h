@@ -41,6 +41,10 @@ pid_t swb_test_spawn(const char *prog, const char *const *argv, const char *cons
 /** Send `sig` and wait up to timeout_ms for exit. @returns exit status (waitpid form), or -1 on timeout (then SIGKILLed). */
 int swb_test_stop(pid_t pid, int sig, int64_t timeout_ms);
 
+/** A loopback port nothing listens on (bound, read, closed): for "service down"
+ *  tests. Defined in swb_test_tools.c. */
+int swb_test_dead_port(void);
+
 /** A fresh unique suffix for topic / group names, so tests do not collide. */
 const char *swb_test_unique(void);
 
