@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "swb_buf.h"
 #include "swb_mem.h"
 
 /* ------------------------------------------------------------------------ */
@@ -38,45 +39,24 @@ uint64_t swb_avro_pcf_rabin64(const void *buf, size_t len)
 /* ------------------------------------------------------------------------ */
 /* Parsing Canonical Form */
 
-struct swb__buf {
-        char *p;
-        size_t len, cap;
-};
-
-static void swb__put(struct swb__buf *b, const char *s, size_t n)
-{
-        if (b->len + n + 1 > b->cap) {
-                b->cap = (b->len + n + 1) * 2;
-                b->p = swb_realloc(b->p, b->cap);
-        }
-        memcpy(b->p + b->len, s, n);
-        b->len += n;
-        b->p[b->len] = '\0';
-}
-
-static void swb__puts(struct swb__buf *b, const char *s)
-{
-        swb__put(b, s, strlen(s));
-}
-
 /** A JSON string literal; names and symbols never need escapes, but be safe. */
-static void swb__put_str(struct swb__buf *b, const char *s)
+static void swb__put_str(swb_buf_t *b, const char *s)
 {
-        swb__put(b, "\"", 1);
+        swb_buf_put(b, "\"", 1);
         for (; *s; s++) {
                 char esc[8];
                 if (*s == '"' || *s == '\\') {
                         esc[0] = '\\';
                         esc[1] = *s;
-                        swb__put(b, esc, 2);
+                        swb_buf_put(b, esc, 2);
                 } else if ((unsigned char)*s < 0x20) {
                         snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)*s);
-                        swb__put(b, esc, 6);
+                        swb_buf_put(b, esc, 6);
                 } else {
-                        swb__put(b, s, 1);
+                        swb_buf_put(b, s, 1);
                 }
         }
-        swb__put(b, "\"", 1);
+        swb_buf_put(b, "\"", 1);
 }
 
 struct swb__seen {
@@ -84,7 +64,7 @@ struct swb__seen {
         size_t n, cap;
 };
 
-static void swb__pcf(struct swb__buf *b, struct swb__seen *seen,
+static void swb__pcf(swb_buf_t *b, struct swb__seen *seen,
                      const swb_avro_node_t *n)
 {
         static const char *const prim_names[] = {
@@ -112,54 +92,54 @@ static void swb__pcf(struct swb__buf *b, struct swb__seen *seen,
                         seen->v = swb_realloc(seen->v, seen->cap * sizeof(*seen->v));
                 }
                 seen->v[seen->n++] = n;
-                swb__puts(b, "{\"name\":");
+                swb_buf_puts(b, "{\"name\":");
                 swb__put_str(b, n->fullname);
-                swb__puts(b, ",\"type\":");
+                swb_buf_puts(b, ",\"type\":");
                 swb__put_str(b, named_types[n->type]);
         }
         switch (n->type) {
         case SWB_AVRO_RECORD:
-                swb__puts(b, ",\"fields\":[");
+                swb_buf_puts(b, ",\"fields\":[");
                 for (size_t i = 0; i < n->n; i++) {
-                        swb__puts(b, i ? ",{\"name\":" : "{\"name\":");
+                        swb_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
                         swb__put_str(b, n->fields[i].name);
-                        swb__puts(b, ",\"type\":");
+                        swb_buf_puts(b, ",\"type\":");
                         swb__pcf(b, seen, n->fields[i].type);
-                        swb__puts(b, "}");
+                        swb_buf_puts(b, "}");
                 }
-                swb__puts(b, "]}");
+                swb_buf_puts(b, "]}");
                 break;
         case SWB_AVRO_ENUM:
-                swb__puts(b, ",\"symbols\":[");
+                swb_buf_puts(b, ",\"symbols\":[");
                 for (size_t i = 0; i < n->n; i++) {
                         if (i)
-                                swb__puts(b, ",");
+                                swb_buf_puts(b, ",");
                         swb__put_str(b, n->symbols[i]);
                 }
-                swb__puts(b, "]}");
+                swb_buf_puts(b, "]}");
                 break;
         case SWB_AVRO_FIXED: {
                 char num[32];
                 snprintf(num, sizeof(num), ",\"size\":%zu}", n->n);
-                swb__puts(b, num);
+                swb_buf_puts(b, num);
                 break;
         }
         case SWB_AVRO_ARRAY:
         case SWB_AVRO_MAP:
-                swb__puts(b, n->type == SWB_AVRO_ARRAY
+                swb_buf_puts(b, n->type == SWB_AVRO_ARRAY
                                  ? "{\"type\":\"array\",\"items\":"
                                  : "{\"type\":\"map\",\"values\":");
                 swb__pcf(b, seen, n->items);
-                swb__puts(b, "}");
+                swb_buf_puts(b, "}");
                 break;
         case SWB_AVRO_UNION:
-                swb__puts(b, "[");
+                swb_buf_puts(b, "[");
                 for (size_t i = 0; i < n->n; i++) {
                         if (i)
-                                swb__puts(b, ",");
+                                swb_buf_puts(b, ",");
                         swb__pcf(b, seen, n->branches[i]);
                 }
-                swb__puts(b, "]");
+                swb_buf_puts(b, "]");
                 break;
         default:
                 break;
@@ -168,7 +148,7 @@ static void swb__pcf(struct swb__buf *b, struct swb__seen *seen,
 
 char *swb_avro_pcf_write(const swb_avro_node_t *root, size_t *len)
 {
-        struct swb__buf b = {0};
+        swb_buf_t b = {0};
         struct swb__seen seen = {0};
 
         swb__pcf(&b, &seen, root);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "swb_buf.h"
 #include "swb_mem.h"
 #include "swb_textfeat.h"
 /*
@@ -65,30 +66,14 @@ static uint64_t swb__clf_checksum(const unsigned char *p, size_t n)
         return swb__mix64(h);
 }
 
-struct swb__buf {
-        unsigned char *p;
-        size_t len, cap;
-};
-
-static void swb__put(struct swb__buf *b, const void *src, size_t n)
+static void swb__put_u32(swb_buf_t *b, uint32_t v)
 {
-        if (b->len + n > b->cap) {
-                while (b->len + n > b->cap)
-                        b->cap = b->cap ? b->cap * 2 : 4096;
-                b->p = swb_realloc(b->p, b->cap);
-        }
-        memcpy(b->p + b->len, src, n);
-        b->len += n;
+        swb_buf_put(b, &v, 4);
 }
 
-static void swb__put_u32(struct swb__buf *b, uint32_t v)
+static void swb__put_f32(swb_buf_t *b, float v)
 {
-        swb__put(b, &v, 4);
-}
-
-static void swb__put_f32(struct swb__buf *b, float v)
-{
-        swb__put(b, &v, 4);
+        swb_buf_put(b, &v, 4);
 }
 
 static float swb__weight(const swb_classifier_t *clf, size_t r, size_t k)
@@ -101,7 +86,7 @@ static float swb__weight(const swb_classifier_t *clf, size_t r, size_t k)
 swb_err_t swb_classifier_save(const swb_classifier_t *clf, const char *path,
                               bool quantize, char *errstr, size_t errstr_size)
 {
-        struct swb__buf b = {0};
+        swb_buf_t b = {0};
         size_t d = (size_t)1 << clf->feat.dim_log2, bk, k, i, n_rows = 0;
         uint64_t v64 = 0;
         uint8_t u8;
@@ -111,7 +96,7 @@ swb_err_t swb_classifier_save(const swb_classifier_t *clf, const char *path,
 
         for (bk = 0; bk < d; bk++)
                 n_rows += clf->idf[bk] > 0;
-        swb__put(&b, SWB__CLF_MAGIC, 8);
+        swb_buf_put(&b, SWB__CLF_MAGIC, 8);
         swb__put_u32(&b, SWB__CLF_VERSION);
         swb__put_u32(&b, quantize ? SWB__CLF_FLAG_INT8 : 0);
         swb__put_u32(&b, clf->feat.dim_log2);
@@ -127,25 +112,25 @@ swb_err_t swb_classifier_save(const swb_classifier_t *clf, const char *path,
                 swb__put_f32(&b, clf->threshold[r]);
         swb__put_u32(&b, (uint32_t)n_rows);
         swb__put_u32(&b, clf->stride);
-        swb__put(&b, &v64, 8); /* file size, patched below */
+        swb_buf_put(&b, &v64, 8); /* file size, patched below */
         swb__put_u32(&b, clf->rule);
         swb__put_u32(&b, 0);
         for (r = 0; r < SWB_CLASSIFIER_ROUTE__CNT; r++) {
                 u8 = (uint8_t)strlen(swb__classifier_routes[r]);
-                swb__put(&b, &u8, 1);
-                swb__put(&b, swb__classifier_routes[r], u8);
+                swb_buf_put(&b, &u8, 1);
+                swb_buf_put(&b, swb__classifier_routes[r], u8);
         }
         for (k = 0; k < clf->n_intents; k++) {
                 u8 = (uint8_t)clf->route[k];
-                swb__put(&b, &u8, 1);
+                swb_buf_put(&b, &u8, 1);
                 u8 = (uint8_t)strlen(clf->names[k]);
-                swb__put(&b, &u8, 1);
-                swb__put(&b, clf->names[k], u8);
+                swb_buf_put(&b, &u8, 1);
+                swb_buf_put(&b, clf->names[k], u8);
         }
         while (b.len % 4)
-                swb__put(&b, "", 1);
-        swb__put(&b, clf->bias, clf->n_intents * sizeof(float));
-        swb__put(&b, clf->idf, d * sizeof(float));
+                swb_buf_put(&b, "", 1);
+        swb_buf_put(&b, clf->bias, clf->n_intents * sizeof(float));
+        swb_buf_put(&b, clf->idf, d * sizeof(float));
         if (quantize) {
                 int8_t *row = swb_calloc(clf->stride, 1);
                 size_t scales = b.len;
@@ -166,7 +151,7 @@ swb_err_t swb_classifier_save(const swb_classifier_t *clf, const char *path,
                                         ? (int8_t)lrintf(swb__weight(clf, rr, k) / sc)
                                         : 0;
                         memcpy(b.p + scales + 4 * i++, &sc, 4);
-                        swb__put(&b, row, clf->stride);
+                        swb_buf_put(&b, row, clf->stride);
                 }
                 swb_free(row);
         } else {
@@ -177,14 +162,14 @@ swb_err_t swb_classifier_save(const swb_classifier_t *clf, const char *path,
                                 continue;
                         for (k = 0; k < clf->n_intents; k++)
                                 row[k] = swb__weight(clf, rr, k);
-                        swb__put(&b, row, clf->stride * sizeof(float));
+                        swb_buf_put(&b, row, clf->stride * sizeof(float));
                 }
                 swb_free(row);
         }
         v64 = b.len + 8;
         memcpy(b.p + 80, &v64, 8);
-        v64 = swb__clf_checksum(b.p, b.len);
-        swb__put(&b, &v64, 8);
+        v64 = swb__clf_checksum((const unsigned char *)b.p, b.len);
+        swb_buf_put(&b, &v64, 8);
 
         tmp = swb_asprintf("%s.tmp.%d", path, (int)getpid());
         fp = fopen(tmp, "wb");

@@ -21,31 +21,13 @@
 
 #include "swb_llm_http.h"
 #include "swb_log.h"
+#include "swb_buf.h"
 #include "swb_mem.h"
 
 #define SWB__LLM_TIMEOUT_MS   60000
 #define SWB__LLM_CONNECT_MS   10000
 #define SWB__LLM_MAX_INFLIGHT 1024
 #define SWB__LLM_MAX_RESPONSE (8 * 1024 * 1024)
-
-typedef struct swb__buf {
-        char *p;
-        size_t len, cap;
-} swb__buf_t;
-
-static void swb__buf_append(swb__buf_t *b, const char *s, size_t n)
-{
-        if (b->len + n + 1 > b->cap) {
-                size_t cap = b->cap ? b->cap : 1024;
-                while (cap < b->len + n + 1)
-                        cap *= 2;
-                b->p = swb_realloc(b->p, cap);
-                b->cap = cap;
-        }
-        memcpy(b->p + b->len, s, n);
-        b->len += n;
-        b->p[b->len] = '\0';
-}
 
 enum swb__where { SWB__NOWHERE, SWB__QUEUED, SWB__ACTIVE, SWB__DONE };
 
@@ -78,7 +60,7 @@ struct swb__call {
         bool begun; /* a byte of the response arrived */
         bool mode_decided, use_sse, too_large;
         size_t received;
-        swb__buf_t body_in;
+        swb_buf_t body_in;
         swb_llm_stream_t *st;
         swb_err_t write_err;
 
@@ -230,7 +212,7 @@ static size_t swb__on_body(char *buf, size_t size, size_t nmemb, void *opaque)
                 c->write_err = swb_llm_stream_feed(c->st, buf, len);
                 return c->write_err ? 0 : len;
         }
-        swb__buf_append(&c->body_in, buf, len);
+        swb_buf_put(&c->body_in, buf, len);
         return len;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "swb_buf.h"
 #include "swb_mem.h"
 #include "swb_sse.h"
 
@@ -15,34 +16,6 @@
 #define SWB__LLM_MAX_TOOL_CALLS 128
 
 /* ---- small helpers ----------------------------------------------------------- */
-
-typedef struct swb__buf {
-        char *p;
-        size_t len, cap;
-} swb__buf_t;
-
-static void swb__buf_append(swb__buf_t *b, const char *s, size_t n)
-{
-        if (b->len + n + 1 > b->cap) {
-                size_t cap = b->cap ? b->cap : 64;
-                while (cap < b->len + n + 1)
-                        cap *= 2;
-                b->p = swb_realloc(b->p, cap);
-                b->cap = cap;
-        }
-        if (n)
-                memcpy(b->p + b->len, s, n);
-        b->len += n;
-        b->p[b->len] = '\0';
-}
-
-/* Moves the buffer's string out (NULL when never written). */
-static char *swb__buf_take(swb__buf_t *b)
-{
-        char *p = b->p;
-        memset(b, 0, sizeof(*b));
-        return p;
-}
 
 static char *swb__json_strdup(const json_t *v)
 {
@@ -160,7 +133,7 @@ bool swb__llm_error_object(const json_t *root, char *msg, size_t size)
 /* Text of a message's content: a string, or an array of {"type":"text","text":..}. */
 static char *swb__content_text(const json_t *c)
 {
-        swb__buf_t b = {0};
+        swb_buf_t b = {0};
         size_t i;
         json_t *part;
 
@@ -172,10 +145,10 @@ static char *swb__content_text(const json_t *c)
         {
                 const json_t *t = json_object_get(part, "text");
                 if (json_is_string(t))
-                        swb__buf_append(&b, json_string_value(t),
+                        swb_buf_put(&b, json_string_value(t),
                                         json_string_length(t));
         }
-        return swb__buf_take(&b);
+        return swb_buf_take(&b);
 }
 
 static swb_err_t swb__parse_tool_calls(const json_t *tcs, swb_llm_result_t *res)
@@ -271,8 +244,8 @@ swb_err_t swb_llm_parse_response(const char *body, size_t len, swb_llm_result_t 
 
 typedef struct swb__tool_acc {
         char *id;
-        swb__buf_t name;
-        swb__buf_t args;
+        swb_buf_t name;
+        swb_buf_t args;
         bool started;
 } swb__tool_acc_t;
 
@@ -284,7 +257,7 @@ struct swb_llm_stream_s {
         char errmsg[256];
         bool done, any_choice, has_content;
         char *id, *model, *finish_reason;
-        swb__buf_t content;
+        swb_buf_t content;
         swb__tool_acc_t *tools;
         size_t n_tools;
         bool has_usage;
@@ -335,7 +308,7 @@ static swb_err_t swb__stream_tool(swb_llm_stream_t *st, const json_t *tc)
         if (json_is_string(name) && json_string_length(name)) {
                 /* Some servers repeat the whole name in every chunk. */
                 if (!t->name.p || strcmp(t->name.p, json_string_value(name)))
-                        swb__buf_append(&t->name, json_string_value(name),
+                        swb_buf_put(&t->name, json_string_value(name),
                                         json_string_length(name));
         }
         if (!t->started && t->name.len) {
@@ -344,13 +317,13 @@ static swb_err_t swb__stream_tool(swb_llm_stream_t *st, const json_t *tc)
                            (int)idx, t->id);
         }
         if (json_is_string(args)) {
-                swb__buf_append(&t->args, json_string_value(args),
+                swb_buf_put(&t->args, json_string_value(args),
                                 json_string_length(args));
                 swb__delta(st, SWB_LLM_DELTA_TOOL_ARGS, json_string_value(args),
                            json_string_length(args), (int)idx, t->id);
         } else if (json_is_object(args)) {
                 char *s = swb__json_text(args);
-                swb__buf_append(&t->args, s, strlen(s));
+                swb_buf_put(&t->args, s, strlen(s));
                 swb__delta(st, SWB_LLM_DELTA_TOOL_ARGS, s, strlen(s), (int)idx, t->id);
                 swb_free(s);
         }
@@ -374,7 +347,7 @@ static swb_err_t swb__stream_choice(swb_llm_stream_t *st, const json_t *choice)
         content = json_object_get(delta, "content");
         if (json_is_string(content)) {
                 st->has_content = true;
-                swb__buf_append(&st->content, json_string_value(content),
+                swb_buf_put(&st->content, json_string_value(content),
                                 json_string_length(content));
                 swb__delta(st, SWB_LLM_DELTA_CONTENT, json_string_value(content),
                            json_string_length(content), 0, NULL);
@@ -519,7 +492,7 @@ swb_err_t swb_llm_stream_finish(swb_llm_stream_t *st, swb_llm_result_t *res)
         st->id = st->model = st->finish_reason = NULL;
         if (st->has_content)
                 res->content =
-                    st->content.p ? swb__buf_take(&st->content) : swb_strdup("");
+                    st->content.p ? swb_buf_take(&st->content) : swb_strdup("");
         res->has_usage = st->has_usage;
         res->usage = st->usage;
         res->err = st->err;
@@ -538,9 +511,9 @@ swb_err_t swb_llm_stream_finish(swb_llm_stream_t *st, swb_llm_result_t *res)
                 swb_llm_tool_call_t *out = &res->tool_calls[i];
                 out->id = t->id ? t->id : swb_asprintf("call_%zu", i);
                 t->id = NULL;
-                out->name = t->name.p ? swb__buf_take(&t->name) : swb_strdup("");
+                out->name = t->name.p ? swb_buf_take(&t->name) : swb_strdup("");
                 out->arguments =
-                    t->args.len ? swb__buf_take(&t->args) : swb_strdup("{}");
+                    t->args.len ? swb_buf_take(&t->args) : swb_strdup("{}");
                 res->n_tool_calls = i + 1;
                 if (!*out->name && !res->err)
                         res->err =

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "swb_log.h"
+#include "swb_buf.h"
 #include "swb_mem.h"
 
 #define SWB__MAX_BOUNDS    64
@@ -500,45 +501,18 @@ double swb_metric_value(swb_metric_t *metric, const char *const *label_values)
 
 /* ---- rendering ---------------------------------------------------------- */
 
-typedef struct swb__buf {
-        char *p;
-        size_t len, cap;
-} swb__buf_t;
-
-static void swb__buf_reserve(swb__buf_t *b, size_t extra)
-{
-        if (b->len + extra + 1 <= b->cap)
-                return;
-        while (b->len + extra + 1 > b->cap)
-                b->cap = b->cap ? b->cap * 2 : 1024;
-        b->p = swb_realloc(b->p, b->cap);
-}
-
-static void swb__buf_put(swb__buf_t *b, const char *s, size_t n)
-{
-        swb__buf_reserve(b, n);
-        memcpy(b->p + b->len, s, n);
-        b->len += n;
-        b->p[b->len] = '\0';
-}
-
-static void swb__buf_puts(swb__buf_t *b, const char *s)
-{
-        swb__buf_put(b, s, strlen(s));
-}
-
 /* Append `s`, escaping backslash and newline, and double quotes when `quotes`. */
-static void swb__buf_escaped(swb__buf_t *b, const char *s, bool quotes)
+static void swb__buf_escaped(swb_buf_t *b, const char *s, bool quotes)
 {
         for (; *s; s++) {
                 if (*s == '\\')
-                        swb__buf_put(b, "\\\\", 2);
+                        swb_buf_put(b, "\\\\", 2);
                 else if (*s == '\n')
-                        swb__buf_put(b, "\\n", 2);
+                        swb_buf_put(b, "\\n", 2);
                 else if (quotes && *s == '"')
-                        swb__buf_put(b, "\\\"", 2);
+                        swb_buf_put(b, "\\\"", 2);
                 else
-                        swb__buf_put(b, s, 1);
+                        swb_buf_put(b, s, 1);
         }
 }
 
@@ -557,52 +531,52 @@ static void swb__fmt_double(char *out, size_t size, double v)
 }
 
 /* name{l1="v1",...[,le="..."]} value\n */
-static void swb__render_sample(swb__buf_t *b, const swb_metric_t *f,
+static void swb__render_sample(swb_buf_t *b, const swb_metric_t *f,
                                const swb__series_t *s, const char *suffix,
                                const char *le, const char *value)
 {
         size_t i;
         bool any = false;
 
-        swb__buf_puts(b, f->name);
-        swb__buf_puts(b, suffix);
+        swb_buf_puts(b, f->name);
+        swb_buf_puts(b, suffix);
         for (i = 0; i < f->n_labels; i++) {
-                swb__buf_puts(b, any ? "," : "{");
+                swb_buf_puts(b, any ? "," : "{");
                 any = true;
-                swb__buf_puts(b, f->label_names[i]);
-                swb__buf_puts(b, "=\"");
+                swb_buf_puts(b, f->label_names[i]);
+                swb_buf_puts(b, "=\"");
                 swb__buf_escaped(b, s->values[i], true);
-                swb__buf_puts(b, "\"");
+                swb_buf_puts(b, "\"");
         }
         if (le) {
-                swb__buf_puts(b, any ? "," : "{");
+                swb_buf_puts(b, any ? "," : "{");
                 any = true;
-                swb__buf_puts(b, "le=\"");
-                swb__buf_puts(b, le);
-                swb__buf_puts(b, "\"");
+                swb_buf_puts(b, "le=\"");
+                swb_buf_puts(b, le);
+                swb_buf_puts(b, "\"");
         }
         if (any)
-                swb__buf_puts(b, "}");
-        swb__buf_puts(b, " ");
-        swb__buf_puts(b, value);
-        swb__buf_puts(b, "\n");
+                swb_buf_puts(b, "}");
+        swb_buf_puts(b, " ");
+        swb_buf_puts(b, value);
+        swb_buf_puts(b, "\n");
 }
 
-static void swb__render_family(swb__buf_t *b, swb_metric_t *f)
+static void swb__render_family(swb_buf_t *b, swb_metric_t *f)
 {
         static const char *const type_names[] = {"counter", "gauge", "histogram"};
         char num[40], le[40];
         size_t i, k;
 
-        swb__buf_puts(b, "# HELP ");
-        swb__buf_puts(b, f->name);
-        swb__buf_puts(b, " ");
+        swb_buf_puts(b, "# HELP ");
+        swb_buf_puts(b, f->name);
+        swb_buf_puts(b, " ");
         swb__buf_escaped(b, f->help, false);
-        swb__buf_puts(b, "\n# TYPE ");
-        swb__buf_puts(b, f->name);
-        swb__buf_puts(b, " ");
-        swb__buf_puts(b, type_names[f->type]);
-        swb__buf_puts(b, "\n");
+        swb_buf_puts(b, "\n# TYPE ");
+        swb_buf_puts(b, f->name);
+        swb_buf_puts(b, " ");
+        swb_buf_puts(b, type_names[f->type]);
+        swb_buf_puts(b, "\n");
 
         pthread_mutex_lock(&f->lock);
         for (i = 0; i < f->n_series; i++) {
@@ -633,10 +607,10 @@ static void swb__render_family(swb__buf_t *b, swb_metric_t *f)
 
 char *swb_metrics_render(swb_metrics_t *m)
 {
-        swb__buf_t b = {0};
+        swb_buf_t b = {0};
         size_t i;
 
-        swb__buf_reserve(&b, 0);
+        swb_buf_reserve(&b, 0);
         b.p[0] = '\0';
         if (!m)
                 return b.p;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "swb_buf.h"
 #include "swb_mem.h"
 
 #define SWB_REGISTRY_CONNECT_MS 2000
@@ -22,8 +23,7 @@ struct swb_registry_s {
 };
 
 struct swb__body {
-        char *p;
-        size_t len;
+        swb_buf_t buf;
         bool too_large;
 };
 
@@ -40,14 +40,11 @@ static size_t swb__on_data(char *data, size_t size, size_t nmemb, void *opaque)
         struct swb__body *b = opaque;
         size_t n = size * nmemb;
 
-        if (b->len + n > SWB_REGISTRY_MAX_BODY) {
+        if (b->buf.len + n > SWB_REGISTRY_MAX_BODY) {
                 b->too_large = true;
                 return 0; /* aborts the transfer */
         }
-        b->p = swb_realloc(b->p, b->len + n + 1);
-        memcpy(b->p + b->len, data, n);
-        b->len += n;
-        b->p[b->len] = '\0';
+        swb_buf_put(&b->buf, data, n);
         return n;
 }
 
@@ -142,7 +139,7 @@ static swb_err_t swb__request(swb_registry_t *reg, const char *path, const char 
                 goto done;
         }
         curl_easy_getinfo(reg->curl, CURLINFO_RESPONSE_CODE, &status);
-        j = b.p ? json_loadb(b.p, b.len, 0, NULL) : NULL;
+        j = b.buf.p ? json_loadb(b.buf.p, b.buf.len, 0, NULL) : NULL;
         if (status < 200 || status > 299) {
                 const char *msg = json_string_value(json_object_get(j, "message"));
                 swb_err_t code = status >= 500 || status == 429 ? SWB_ERR_UNAVAILABLE
@@ -166,7 +163,7 @@ static swb_err_t swb__request(swb_registry_t *reg, const char *path, const char 
         j = NULL;
 done:
         json_decref(j);
-        swb_free(b.p);
+        swb_buf_free(&b.buf);
         swb_free(url);
         return err;
 }

@@ -2,23 +2,18 @@
 
 #include <string.h>
 
+#include "swb_buf.h"
 #include "swb_mem.h"
-
-/* A growable byte buffer, always NUL-terminated once allocated. */
-typedef struct swb__sbuf {
-        char *p;
-        size_t len, cap;
-} swb__sbuf_t;
 
 struct swb_sse_s {
         swb_sse_event_fn *on_event;
         void *opaque;
         size_t max;
 
-        swb__sbuf_t line; /* the current, unterminated line */
-        swb__sbuf_t data; /* data of the pending event, each line + '\n' */
-        swb__sbuf_t type; /* event type of the pending event ("" = message) */
-        swb__sbuf_t id;   /* last event id */
+        swb_buf_t line; /* the current, unterminated line */
+        swb_buf_t data; /* data of the pending event, each line + '\n' */
+        swb_buf_t type; /* event type of the pending event ("" = message) */
+        swb_buf_t id;   /* last event id */
         bool pending_cr;  /* the last byte fed was CR: skip one LF */
         bool started;     /* the first line (BOM check) was seen */
         int64_t retry_ms;
@@ -26,35 +21,13 @@ struct swb_sse_s {
         swb_err_t err; /* sticky */
 };
 
-static void swb__sbuf_reserve(swb__sbuf_t *b, size_t extra)
-{
-        size_t need = b->len + extra + 1;
-
-        if (need <= b->cap)
-                return;
-        if (b->cap < 64)
-                b->cap = 64;
-        while (b->cap < need)
-                b->cap *= 2;
-        b->p = swb_realloc(b->p, b->cap);
-}
-
-static void swb__sbuf_append(swb__sbuf_t *b, const char *s, size_t n)
-{
-        swb__sbuf_reserve(b, n);
-        if (n)
-                memcpy(b->p + b->len, s, n);
-        b->len += n;
-        b->p[b->len] = '\0';
-}
-
-static void swb__sbuf_set(swb__sbuf_t *b, const char *s, size_t n)
+static void swb__sbuf_set(swb_buf_t *b, const char *s, size_t n)
 {
         b->len = 0;
-        swb__sbuf_append(b, s, n);
+        swb_buf_put(b, s, n);
 }
 
-static const char *swb__sbuf_str(const swb__sbuf_t *b)
+static const char *swb__sbuf_str(const swb_buf_t *b)
 {
         return b->p ? b->p : "";
 }
@@ -143,8 +116,8 @@ static swb_err_t swb__sse_line(swb_sse_t *sse, const char *line, size_t n)
         if (swb__field_is(line, flen, "data")) {
                 if (sse->data.len + vlen + 1 > sse->max)
                         return SWB_ERR_TOO_LARGE;
-                swb__sbuf_append(&sse->data, value, vlen);
-                swb__sbuf_append(&sse->data, "\n", 1);
+                swb_buf_put(&sse->data, value, vlen);
+                swb_buf_put(&sse->data, "\n", 1);
         } else if (swb__field_is(line, flen, "event")) {
                 swb__sbuf_set(&sse->type, value, vlen);
         } else if (swb__field_is(line, flen, "id")) {
@@ -173,7 +146,7 @@ static swb_err_t swb__sse_end_line(swb_sse_t *sse, const char *buf, size_t n)
 
         if (sse->line.len == 0)
                 return swb__sse_line(sse, buf, n);
-        swb__sbuf_append(&sse->line, buf, n);
+        swb_buf_put(&sse->line, buf, n);
         err = swb__sse_line(sse, sse->line.p, sse->line.len);
         sse->line.len = 0;
         return err;
@@ -205,7 +178,7 @@ swb_err_t swb_sse_feed(swb_sse_t *sse, const char *buf, size_t len)
                         return sse->err;
                 }
                 if (n == rest) { /* no line end yet: keep the piece */
-                        swb__sbuf_append(&sse->line, p, n);
+                        swb_buf_put(&sse->line, p, n);
                         break;
                 }
                 err = swb__sse_end_line(sse, p, n);

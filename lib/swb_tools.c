@@ -17,6 +17,7 @@
 #include "swb_id.h"
 #include "swb_jsonschema.h"
 #include "swb_log.h"
+#include "swb_buf.h"
 #include "swb_mem.h"
 #include "swb_pg.h"
 
@@ -577,8 +578,7 @@ void swb_tools_providers_get(const struct swb_tool_ctx *ctx,
 #define HTTP_MAX_BODY (2 * 1024 * 1024)
 
 struct http_buf {
-        char *data;
-        size_t len;
+        swb_buf_t body;
         bool overflow;
 };
 
@@ -587,14 +587,11 @@ static size_t http_write(char *ptr, size_t size, size_t nmemb, void *opaque)
         struct http_buf *b = opaque;
         size_t n = size * nmemb;
 
-        if (b->len + n > HTTP_MAX_BODY) {
+        if (b->body.len + n > HTTP_MAX_BODY) {
                 b->overflow = true;
                 return 0;
         }
-        b->data = swb_realloc(b->data, b->len + n + 1);
-        memcpy(b->data + b->len, ptr, n);
-        b->len += n;
-        b->data[b->len] = '\0';
+        swb_buf_put(&b->body, ptr, n);
         return n;
 }
 
@@ -662,13 +659,13 @@ swb_err_t swb_tools_http_json(const char *url, const char *bearer, const json_t 
         else if (status < 200 || status > 299)
                 err = swb_seterr(errstr, errstr_size, SWB_ERR_INVALID_ARG,
                                  "%s: HTTP %ld", url, status);
-        else if (!b.data || !(*out = json_loads(b.data, 0, &jerr)))
+        else if (!b.body.p || !(*out = json_loads(b.body.p, 0, &jerr)))
                 err = swb_seterr(errstr, errstr_size, SWB_ERR_DECODE, "%s: not JSON",
                                  url);
         curl_easy_cleanup(h);
         curl_slist_free_all(hdrs);
         free(payload);
         swb_free(auth);
-        swb_free(b.data);
+        swb_buf_free(&b.body);
         return err;
 }
