@@ -119,8 +119,10 @@ swb_err_t swb_job_audit_usage(swb_job_t *job, const char *stage, const char *age
                 agent = job->w->spec.component;
         /* Messages that never decoded have no request id: derive the event id
          * from their position instead, which is just as stable. */
-        snprintf(off, sizeof(off), "%s/%" PRId32 "/%" PRId64, rd_kafka_topic_name(job->msg->rkt),
-                 job->msg->partition, job->msg->offset);
+        if (!*rid)
+                snprintf(off, sizeof(off), "%s/%" PRId32 "/%" PRId64,
+                         rd_kafka_topic_name(job->msg->rkt), job->msg->partition,
+                         job->msg->offset);
         swb_id_derive(event_id, "audit", *rid ? rid : off, stage, agent,
                       discriminator ? discriminator : "", NULL);
         d = details ? json_deep_copy(details) : json_object();

@@ -298,13 +298,21 @@ static void swb__llm_done(void *opaque, swb_llm_result_t *res)
 static swb_err_t swb__ask_model(struct swb__pending *p, char *errstr, size_t errstr_size)
 {
         swb_supervisor_t *s = p->s;
-        json_t *msgs = json_array(), *tools = swb__route_tools_json(), *turns;
-        json_t *extra = json_pack("{s:s, s:i}", "tool_choice", "required", "max_tokens", 50);
+        json_t *msgs, *tools, *turns, *extra;
         struct swb_llm_call_opts o = {0};
         char *sys;
         size_t i;
         swb_err_t err;
 
+        /* circuit open, Retry-After or at the limit: the classifier decides,
+         * before any work (the turns are a Redis round trip) */
+        if ((err = swb_breaker_acquire(s->breaker, (int)swb_llm_inflight(s->llm)))) {
+                p->route.method = "fallback";
+                return swb_seterr(errstr, errstr_size, err, "model routing unavailable");
+        }
+        msgs = json_array();
+        tools = swb__route_tools_json();
+        extra = json_pack("{s:s, s:i}", "tool_choice", "required", "max_tokens", 50);
         sys = swb_asprintf(
                 "You route messages for a travel agency's assistant (English and Indonesian). "
                 "Call exactly one tool: the agent that should answer the user's last message.%s%s",
@@ -326,14 +334,6 @@ static swb_err_t swb__ask_model(struct swb__pending *p, char *errstr, size_t err
         o.stream = SWB_LLM_STREAM_OFF;
         o.extra = extra;
         o.request_id = json_string_value(json_object_get(p->req, "request_id"));
-        if ((err = swb_breaker_acquire(s->breaker, (int)swb_llm_inflight(s->llm)))) {
-                /* circuit open, Retry-After or at the limit: the classifier decides */
-                p->route.method = "fallback";
-                json_decref(msgs);
-                json_decref(tools);
-                json_decref(extra);
-                return swb_seterr(errstr, errstr_size, err, "model routing unavailable");
-        }
         swb_job_defer(p->job);
         err = swb_llm_call(s->llm, msgs, tools, &o, swb__llm_done, NULL, p);
         if (err) {
