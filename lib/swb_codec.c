@@ -10,6 +10,7 @@
 #include "swb_avro_pcf.h"
 #include "swb_avro_schema.h"
 #include "swb_avro_value.h"
+#include "swb_avro_write.h"
 #include "swb_mem.h"
 #include "swb_registry.h"
 #include "swb_schemas.h"
@@ -25,7 +26,7 @@ struct swb__writer {
         swb_msg_type_t type;
         avro_schema_t avro;
         avro_value_iface_t *iface;
-        avro_value_t value; /* reused: encode source, decode target */
+        avro_value_t value; /* reused: decode target; encode errors */
         bool has_value;
 };
 
@@ -46,7 +47,7 @@ struct swb_codec_s {
         size_t n_ids, cap_ids;
         swb_registry_t *reg;
         avro_reader_t reader;
-        avro_writer_t writer;
+        swb_buf_t scratch; /* swb_codec_encode_scratch */
 };
 
 static const char *const swb__type_names[SWB_MSG__CNT] = {
@@ -222,8 +223,7 @@ swb_codec_t *swb_codec_new(const char *registry_url, char *errstr, size_t errstr
             !(codec->reg = swb_registry_new(registry_url, errstr, errstr_size)))
                 goto fail;
         codec->reader = avro_reader_memory(empty, 0);
-        codec->writer = avro_writer_memory(empty, 0);
-        if (!codec->reader || !codec->writer) {
+        if (!codec->reader) {
                 swb_seterr(errstr, errstr_size, SWB_ERR_INTERNAL, "avro-c: %s",
                            avro_strerror());
                 goto fail;
@@ -245,8 +245,7 @@ void swb_codec_destroy(swb_codec_t *codec)
         swb_registry_destroy(codec->reg);
         if (codec->reader)
                 avro_reader_free(codec->reader);
-        if (codec->writer)
-                avro_writer_free(codec->writer);
+        swb_buf_free(&codec->scratch);
         swb_free(codec);
 }
 
@@ -320,58 +319,95 @@ static swb_err_t swb__registry_id(swb_codec_t *codec, swb_msg_type_t type, int32
         return SWB_OK;
 }
 
-swb_err_t swb_codec_encode(swb_codec_t *codec, swb_msg_type_t type, const json_t *obj,
-                           void **out, size_t *out_len, char *errstr,
-                           size_t errstr_size)
+swb_err_t swb_codec_encode_buf(swb_codec_t *codec, swb_msg_type_t type,
+                               const json_t *obj, swb_buf_t *out, char *errstr,
+                               size_t errstr_size)
 {
         struct swb__writer *w;
-        size_t size = 0, hdr;
+        size_t start, hdr;
         int32_t id = 0;
-        uint8_t *buf;
+        uint8_t *h;
         swb_err_t err;
 
-        if (out)
-                *out = NULL;
-        if (!codec || (int)type < 0 || type >= SWB_MSG__CNT || !out || !out_len)
+        if (!codec || (int)type < 0 || type >= SWB_MSG__CNT || !out)
                 return swb_seterr(errstr, errstr_size, SWB_ERR_INVALID_ARG,
                                   "invalid arguments");
         w = codec->types[type].cur;
         if (!json_is_object(obj))
                 return swb_seterr(errstr, errstr_size, SWB_ERR_SCHEMA,
                                   "%s: not a JSON object", swb__type_names[type]);
-        if (avro_value_reset(&w->value))
-                return swb_seterr(errstr, errstr_size, SWB_ERR_INTERNAL,
-                                  "avro-c %s: %s", "reset", avro_strerror());
-        if ((err = swb_avro_value_from_json(w->root, obj, &w->value, errstr,
-                                            errstr_size)))
-                return swb__prefix(errstr, errstr_size, err, swb__type_names[type]);
-        if (codec->reg &&
-            (err = swb__registry_id(codec, type, &id, errstr, errstr_size)))
-                return err;
-        if (avro_value_sizeof(&w->value, &size))
-                return swb_seterr(errstr, errstr_size, SWB_ERR_INTERNAL,
-                                  "avro-c %s: %s", "sizeof", avro_strerror());
+        start = out->len;
         hdr = codec->reg ? SWB_CF_HDR : SWB_SO_HDR;
-        buf = swb_malloc(hdr + size);
+        swb_buf_reserve(out, hdr);
+        out->len += hdr; /* filled in below, once the body fits */
+        if (!swb_avro_write_json(w->root, obj, out)) {
+                /* the reference path says what does not fit, with the field path */
+                out->len = start;
+                out->p[start] = '\0';
+                if (avro_value_reset(&w->value))
+                        return swb_seterr(errstr, errstr_size, SWB_ERR_INTERNAL,
+                                          "avro-c %s: %s", "reset", avro_strerror());
+                err = swb_avro_value_from_json(w->root, obj, &w->value, errstr,
+                                               errstr_size);
+                if (!err)
+                        err = swb_seterr(errstr, errstr_size, SWB_ERR_INTERNAL,
+                                         "the encoders disagree");
+                return swb__prefix(errstr, errstr_size, err, swb__type_names[type]);
+        }
+        if (codec->reg &&
+            (err = swb__registry_id(codec, type, &id, errstr, errstr_size))) {
+                out->len = start;
+                out->p[start] = '\0';
+                return err;
+        }
+        h = (uint8_t *)out->p + start;
         if (codec->reg) {
-                buf[0] = 0x00;
+                h[0] = 0x00;
                 for (int i = 0; i < 4; i++)
-                        buf[1 + i] = (uint8_t)((uint32_t)id >> (24 - 8 * i));
+                        h[1 + i] = (uint8_t)((uint32_t)id >> (24 - 8 * i));
         } else {
-                buf[0] = 0xC3;
-                buf[1] = 0x01;
+                h[0] = 0xC3;
+                h[1] = 0x01;
                 for (int i = 0; i < 8; i++)
-                        buf[2 + i] = (uint8_t)(w->fp >> (8 * i));
+                        h[2 + i] = (uint8_t)(w->fp >> (8 * i));
         }
-        avro_writer_memory_set_dest(codec->writer, (const char *)buf + hdr,
-                                    (int64_t)size);
-        if (avro_value_write(codec->writer, &w->value)) {
-                swb_free(buf);
-                return swb_seterr(errstr, errstr_size, SWB_ERR_INTERNAL,
-                                  "avro-c %s: %s", "write", avro_strerror());
+        return SWB_OK;
+}
+
+swb_err_t swb_codec_encode(swb_codec_t *codec, swb_msg_type_t type, const json_t *obj,
+                           void **out, size_t *out_len, char *errstr,
+                           size_t errstr_size)
+{
+        swb_buf_t b = {0};
+        swb_err_t err;
+
+        if (out)
+                *out = NULL;
+        if (!out || !out_len)
+                return swb_seterr(errstr, errstr_size, SWB_ERR_INVALID_ARG,
+                                  "invalid arguments");
+        if ((err = swb_codec_encode_buf(codec, type, obj, &b, errstr, errstr_size))) {
+                swb_buf_free(&b);
+                return err;
         }
-        *out = buf;
-        *out_len = hdr + size;
+        *out_len = b.len;
+        *out = swb_buf_take(&b);
+        return SWB_OK;
+}
+
+swb_err_t swb_codec_encode_scratch(swb_codec_t *codec, swb_msg_type_t type, const json_t *obj,
+                                   const void **out, size_t *out_len, char *errstr,
+                                   size_t errstr_size)
+{
+        swb_err_t err;
+        if (!codec || !out || !out_len)
+                return swb_seterr(errstr, errstr_size, SWB_ERR_INVALID_ARG,
+                                  "invalid arguments");
+        codec->scratch.len = 0;
+        if ((err = swb_codec_encode_buf(codec, type, obj, &codec->scratch, errstr, errstr_size)))
+                return err;
+        *out = codec->scratch.p;
+        *out_len = codec->scratch.len;
         return SWB_OK;
 }
 

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "swb_buf.h"
 #include "swb_err.h"
 
 typedef struct swb_codec_s swb_codec_t;
@@ -88,6 +89,23 @@ swb_err_t swb_codec_use_schema(swb_codec_t *codec, const char *schema_json,
 swb_err_t swb_codec_encode(swb_codec_t *codec, swb_msg_type_t type, const json_t *obj,
                            void **out, size_t *out_len, char *errstr,
                            size_t errstr_size);
+
+/**
+ * swb_codec_encode() into a buffer the caller keeps: the message is appended
+ * to `out` (set out->len = 0 first to reuse it). On error `out` is as it was.
+ */
+swb_err_t swb_codec_encode_buf(swb_codec_t *codec, swb_msg_type_t type,
+                               const json_t *obj, swb_buf_t *out, char *errstr,
+                               size_t errstr_size);
+
+/**
+ * swb_codec_encode() into the codec's own scratch buffer, for a caller that
+ * copies the bytes at once (e.g. a produce with RD_KAFKA_MSG_F_COPY): no
+ * allocation per message. `*out` stays valid until the codec's next encode.
+ */
+swb_err_t swb_codec_encode_scratch(swb_codec_t *codec, swb_msg_type_t type, const json_t *obj,
+                                   const void **out, size_t *out_len, char *errstr,
+                                   size_t errstr_size);
 
 /**
  * Decode a payload in either wire format.

@@ -19,10 +19,15 @@ static void swb__random(void *buf, size_t len)
 
 static void swb__fmt_uuid(char out[SWB_UUID_LEN], const unsigned char b[16])
 {
-        snprintf(out, SWB_UUID_LEN,
-                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-                 b[12], b[13], b[14], b[15]);
+        static const char hex[] = "0123456789abcdef";
+        char *o = out;
+        for (int i = 0; i < 16; i++) {
+                if (i == 4 || i == 6 || i == 8 || i == 10)
+                        *o++ = '-';
+                *o++ = hex[b[i] >> 4];
+                *o++ = hex[b[i] & 15];
+        }
+        *o = '\0';
 }
 
 void swb_id_uuid4(char out[SWB_UUID_LEN])

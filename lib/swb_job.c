@@ -71,12 +71,12 @@ void swb_job_complete(swb_job_t *job, swb_err_t err, const char *errstr)
 swb_err_t swb_job_produce(swb_job_t *job, const char *topic, const char *key,
                           swb_msg_type_t type, const json_t *obj)
 {
-        void *buf = NULL;
+        const void *buf = NULL;
         size_t len = 0;
         char errstr[512];
         swb_header_t hdr = {"traceparent", job->traceparent, strlen(job->traceparent)};
-        swb_err_t err = swb_codec_encode(job->w->codec, type, obj, &buf, &len, errstr,
-                                         sizeof(errstr));
+        swb_err_t err = swb_codec_encode_scratch(job->w->codec, type, obj, &buf, &len, errstr,
+                                                 sizeof(errstr));
         if (err) {
                 SWB_ERR(&job->corr, "encoding %s for %s: %s", swb_codec_type_name(type), topic,
                         errstr);
@@ -84,8 +84,7 @@ swb_err_t swb_job_produce(swb_job_t *job, const char *topic, const char *key,
         }
         job->refcnt++;
         err = swb_producer_send(job->w->producer, topic, key, key ? strlen(key) : 0, buf, len,
-                                &hdr, 1, job);
-        swb_free(buf);
+                                &hdr, 1, job); /* copies the payload */
         if (err)
                 job->refcnt--;
         else

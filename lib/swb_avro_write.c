@@ -1,0 +1,173 @@
+#include "swb_avro_write.h"
+
+#include <string.h>
+
+/* As swb_avro_value: deeper nesting (a recursive schema) does not fit. */
+#define SWB_MAX_DEPTH 64
+
+void swb_avro_write_long(swb_buf_t *out, int64_t v)
+{
+        uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+        unsigned char tmp[10];
+        size_t n = 0;
+        while (z > 0x7f) {
+                tmp[n++] = (unsigned char)(z | 0x80);
+                z >>= 7;
+        }
+        tmp[n++] = (unsigned char)z;
+        swb_buf_put(out, tmp, n);
+}
+
+void swb_avro_write_str(swb_buf_t *out, const char *s, size_t len)
+{
+        swb_avro_write_long(out, (int64_t)len);
+        swb_buf_put(out, s, len);
+}
+
+static void swb__put_le(swb_buf_t *out, uint64_t bits, size_t n)
+{
+        unsigned char tmp[8];
+        for (size_t i = 0; i < n; i++)
+                tmp[i] = (unsigned char)(bits >> (8 * i));
+        swb_buf_put(out, tmp, n);
+}
+
+static int swb__enum_index(const swb_avro_node_t *n, const char *sym)
+{
+        for (size_t i = 0; i < n->n; i++)
+                if (!strcmp(n->symbols[i], sym))
+                        return (int)i;
+        return -1;
+}
+
+/* The same test as swb_avro_value's: could `j` be a value of `n`? */
+static bool swb__fits(const swb_avro_node_t *n, const json_t *j)
+{
+        switch (n->type) {
+        case SWB_AVRO_NULL:
+                return json_is_null(j);
+        case SWB_AVRO_BOOLEAN:
+                return json_is_boolean(j);
+        case SWB_AVRO_INT:
+                return json_is_integer(j) && json_integer_value(j) >= INT32_MIN &&
+                       json_integer_value(j) <= INT32_MAX;
+        case SWB_AVRO_LONG:
+                return json_is_integer(j);
+        case SWB_AVRO_FLOAT:
+        case SWB_AVRO_DOUBLE:
+                return json_is_number(j);
+        case SWB_AVRO_BYTES:
+        case SWB_AVRO_STRING:
+                return json_is_string(j);
+        case SWB_AVRO_FIXED:
+                return json_is_string(j) && json_string_length(j) == n->n;
+        case SWB_AVRO_ENUM:
+                return json_is_string(j) &&
+                       swb__enum_index(n, json_string_value(j)) >= 0;
+        case SWB_AVRO_ARRAY:
+                return json_is_array(j);
+        case SWB_AVRO_MAP:
+        case SWB_AVRO_RECORD:
+                return json_is_object(j);
+        case SWB_AVRO_UNION:
+                return false;
+        }
+        return false;
+}
+
+static bool swb__write(const swb_avro_node_t *n, const json_t *j, swb_buf_t *out,
+                       int depth)
+{
+        if (depth > SWB_MAX_DEPTH)
+                return false;
+        if (n->type == SWB_AVRO_UNION) {
+                for (size_t i = 0; i < n->n; i++) {
+                        if (!swb__fits(n->branches[i], j))
+                                continue;
+                        swb_avro_write_long(out, (int64_t)i);
+                        return swb__write(n->branches[i], j, out, depth + 1);
+                }
+                return false;
+        }
+        if (!swb__fits(n, j))
+                return false;
+        switch (n->type) {
+        case SWB_AVRO_NULL:
+                return true;
+        case SWB_AVRO_BOOLEAN: {
+                unsigned char b = json_is_true(j) ? 1 : 0;
+                swb_buf_put(out, &b, 1);
+                return true;
+        }
+        case SWB_AVRO_INT:
+        case SWB_AVRO_LONG:
+                swb_avro_write_long(out, json_integer_value(j));
+                return true;
+        case SWB_AVRO_FLOAT: {
+                float f = (float)json_number_value(j);
+                uint32_t bits;
+                memcpy(&bits, &f, sizeof(bits));
+                swb__put_le(out, bits, 4);
+                return true;
+        }
+        case SWB_AVRO_DOUBLE: {
+                double d = json_number_value(j);
+                uint64_t bits;
+                memcpy(&bits, &d, sizeof(bits));
+                swb__put_le(out, bits, 8);
+                return true;
+        }
+        case SWB_AVRO_STRING:
+        case SWB_AVRO_BYTES:
+                swb_avro_write_str(out, json_string_value(j), json_string_length(j));
+                return true;
+        case SWB_AVRO_FIXED:
+                swb_buf_put(out, json_string_value(j), n->n);
+                return true;
+        case SWB_AVRO_ENUM:
+                swb_avro_write_long(out, swb__enum_index(n, json_string_value(j)));
+                return true;
+        case SWB_AVRO_ARRAY: {
+                size_t i;
+                json_t *item;
+                if (json_array_size(j))
+                        swb_avro_write_long(out, (int64_t)json_array_size(j));
+                json_array_foreach(j, i, item) if (!swb__write(n->items, item, out,
+                                                               depth + 1)) return false;
+                swb_avro_write_long(out, 0);
+                return true;
+        }
+        case SWB_AVRO_MAP: {
+                const char *key;
+                json_t *item;
+                if (json_object_size(j))
+                        swb_avro_write_long(out, (int64_t)json_object_size(j));
+                json_object_foreach((json_t *)j, key, item)
+                {
+                        swb_avro_write_str(out, key, strlen(key));
+                        if (!swb__write(n->items, item, out, depth + 1))
+                                return false;
+                }
+                swb_avro_write_long(out, 0);
+                return true;
+        }
+        case SWB_AVRO_RECORD:
+                for (size_t i = 0; i < n->n; i++) {
+                        const struct swb_avro_field *f = &n->fields[i];
+                        const json_t *jf = json_object_get(j, f->name);
+                        if (!jf && !(jf = f->dflt))
+                                return false;
+                        if (!swb__write(f->type, jf, out, depth + 1))
+                                return false;
+                }
+                return true;
+        case SWB_AVRO_UNION:
+                break;
+        }
+        return false;
+}
+
+bool swb_avro_write_json(const swb_avro_node_t *node, const json_t *j, swb_buf_t *out)
+{
+        return swb__write(node, j, out, 0);
+}
