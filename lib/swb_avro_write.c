@@ -1,5 +1,6 @@
 #include "swb_avro_write.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* As swb_avro_value: deeper nesting (a recursive schema) does not fit. */
@@ -170,4 +171,124 @@ static bool swb__write(const swb_avro_node_t *n, const json_t *j, swb_buf_t *out
 bool swb_avro_write_json(const swb_avro_node_t *node, const json_t *j, swb_buf_t *out)
 {
         return swb__write(node, j, out, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fields without JSON */
+
+static bool swb__val_fits(const swb_avro_node_t *n, const swb_avro_fieldval_t *v)
+{
+        switch (v->kind) {
+        case SWB_AVRO_V_STR:
+                if (n->type == SWB_AVRO_ENUM) {
+                        for (size_t i = 0; i < n->n; i++)
+                                if (strlen(n->symbols[i]) == v->len &&
+                                    !memcmp(n->symbols[i], v->s, v->len))
+                                        return true;
+                        return false;
+                }
+                return n->type == SWB_AVRO_STRING || n->type == SWB_AVRO_BYTES ||
+                       (n->type == SWB_AVRO_FIXED && v->len == n->n);
+        case SWB_AVRO_V_LONG:
+                return n->type == SWB_AVRO_LONG || n->type == SWB_AVRO_FLOAT ||
+                       n->type == SWB_AVRO_DOUBLE ||
+                       (n->type == SWB_AVRO_INT && v->l >= INT32_MIN &&
+                        v->l <= INT32_MAX);
+        case SWB_AVRO_V_DOUBLE:
+                return n->type == SWB_AVRO_FLOAT || n->type == SWB_AVRO_DOUBLE;
+        case SWB_AVRO_V_STRMAP:
+                return n->type == SWB_AVRO_MAP && (n->items->type == SWB_AVRO_STRING ||
+                                                   n->items->type == SWB_AVRO_BYTES);
+        }
+        return false;
+}
+
+static void swb__write_val(const swb_avro_node_t *n, const swb_avro_fieldval_t *v,
+                           swb_buf_t *out)
+{
+        switch (n->type) {
+        case SWB_AVRO_ENUM:
+                for (size_t i = 0; i < n->n; i++)
+                        if (strlen(n->symbols[i]) == v->len &&
+                            !memcmp(n->symbols[i], v->s, v->len))
+                                swb_avro_write_long(out, (int64_t)i);
+                return;
+        case SWB_AVRO_STRING:
+        case SWB_AVRO_BYTES:
+                swb_avro_write_str(out, v->s, v->len);
+                return;
+        case SWB_AVRO_FIXED:
+                swb_buf_put(out, v->s, v->len);
+                return;
+        case SWB_AVRO_INT:
+        case SWB_AVRO_LONG:
+                swb_avro_write_long(out, v->l);
+                return;
+        case SWB_AVRO_FLOAT: {
+                float f = v->kind == SWB_AVRO_V_LONG ? (float)v->l : (float)v->d;
+                uint32_t bits;
+                memcpy(&bits, &f, sizeof(bits));
+                swb__put_le(out, bits, 4);
+                return;
+        }
+        case SWB_AVRO_DOUBLE: {
+                double d = v->kind == SWB_AVRO_V_LONG ? (double)v->l : v->d;
+                uint64_t bits;
+                memcpy(&bits, &d, sizeof(bits));
+                swb__put_le(out, bits, 8);
+                return;
+        }
+        case SWB_AVRO_MAP:
+                if (v->n_kv)
+                        swb_avro_write_long(out, (int64_t)v->n_kv);
+                for (size_t i = 0; i < v->n_kv; i++) {
+                        swb_avro_write_str(out, v->kv[2 * i], strlen(v->kv[2 * i]));
+                        swb_avro_write_str(out, v->kv[2 * i + 1],
+                                           strlen(v->kv[2 * i + 1]));
+                }
+                swb_avro_write_long(out, 0);
+                return;
+        default:
+                return;
+        }
+}
+
+bool swb_avro_write_fields(const swb_avro_node_t *node, const swb_avro_fieldval_t *vals,
+                           size_t n, swb_buf_t *out, char *why, size_t why_size)
+{
+        if (node->type != SWB_AVRO_RECORD) {
+                snprintf(why, why_size, "not a record");
+                return false;
+        }
+        for (size_t i = 0; i < node->n; i++) {
+                const struct swb_avro_field *f = &node->fields[i];
+                const swb_avro_fieldval_t *v = NULL;
+                const swb_avro_node_t *t = f->type;
+                for (size_t k = 0; k < n && !v; k++)
+                        if (!strcmp(vals[k].name, f->name))
+                                v = &vals[k];
+                if (!v) {
+                        if (f->dflt && swb_avro_write_json(t, f->dflt, out))
+                                continue;
+                        snprintf(why, why_size, "%s: missing required field", f->name);
+                        return false;
+                }
+                if (t->type == SWB_AVRO_UNION) {
+                        size_t b;
+                        for (b = 0; b < t->n && !swb__val_fits(t->branches[b], v); b++)
+                                ;
+                        if (b == t->n) {
+                                snprintf(why, why_size,
+                                         "%s: matches no branch of the union", f->name);
+                                return false;
+                        }
+                        swb_avro_write_long(out, (int64_t)b);
+                        t = t->branches[b];
+                } else if (!swb__val_fits(t, v)) {
+                        snprintf(why, why_size, "%s: does not fit its type", f->name);
+                        return false;
+                }
+                swb__write_val(t, v, out);
+        }
+        return true;
 }

@@ -30,6 +30,34 @@
  */
 bool swb_avro_write_json(const swb_avro_node_t *node, const json_t *j, swb_buf_t *out);
 
+/** A record field's value for swb_avro_write_fields(), without JSON. */
+typedef struct swb_avro_fieldval {
+        const char *name;
+        enum {
+                SWB_AVRO_V_STR,    /* string, bytes, enum symbol; s, len */
+                SWB_AVRO_V_LONG,   /* int, long (or float, double); l */
+                SWB_AVRO_V_DOUBLE, /* float, double; d */
+                SWB_AVRO_V_STRMAP, /* map of strings; kv[2 * i], kv[2 * i + 1], n_kv
+                                      pairs */
+        } kind;
+        const char *s;
+        size_t len;
+        int64_t l;
+        double d;
+        const char *const *kv;
+        size_t n_kv;
+} swb_avro_fieldval_t;
+
+/**
+ * Append the record `node` with the fields in `vals` (any order; names that
+ * are not fields are ignored; a field not given takes its default), choosing
+ * the first union branch that can hold a value -- the JSON path's rules for
+ * the same values, with no JSON built.
+ * @returns true, or false with why[0..why_size) saying which field did not fit.
+ */
+bool swb_avro_write_fields(const swb_avro_node_t *node, const swb_avro_fieldval_t *vals,
+                           size_t n, swb_buf_t *out, char *why, size_t why_size);
+
 /** Append a zig-zag varint (Avro int and long). */
 void swb_avro_write_long(swb_buf_t *out, int64_t v);
 

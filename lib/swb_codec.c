@@ -319,41 +319,14 @@ static swb_err_t swb__registry_id(swb_codec_t *codec, swb_msg_type_t type, int32
         return SWB_OK;
 }
 
-swb_err_t swb_codec_encode_buf(swb_codec_t *codec, swb_msg_type_t type,
-                               const json_t *obj, swb_buf_t *out, char *errstr,
-                               size_t errstr_size)
+/* Fill the header reserved at out->p[start] once the body is written; on a
+ * registry error, drop what was appended. */
+static swb_err_t swb__frame(swb_codec_t *codec, swb_msg_type_t type, swb_buf_t *out,
+                            size_t start, char *errstr, size_t errstr_size)
 {
-        struct swb__writer *w;
-        size_t start, hdr;
         int32_t id = 0;
         uint8_t *h;
         swb_err_t err;
-
-        if (!codec || (int)type < 0 || type >= SWB_MSG__CNT || !out)
-                return swb_seterr(errstr, errstr_size, SWB_ERR_INVALID_ARG,
-                                  "invalid arguments");
-        w = codec->types[type].cur;
-        if (!json_is_object(obj))
-                return swb_seterr(errstr, errstr_size, SWB_ERR_SCHEMA,
-                                  "%s: not a JSON object", swb__type_names[type]);
-        start = out->len;
-        hdr = codec->reg ? SWB_CF_HDR : SWB_SO_HDR;
-        swb_buf_reserve(out, hdr);
-        out->len += hdr; /* filled in below, once the body fits */
-        if (!swb_avro_write_json(w->root, obj, out)) {
-                /* the reference path says what does not fit, with the field path */
-                out->len = start;
-                out->p[start] = '\0';
-                if (avro_value_reset(&w->value))
-                        return swb_seterr(errstr, errstr_size, SWB_ERR_INTERNAL,
-                                          "avro-c %s: %s", "reset", avro_strerror());
-                err = swb_avro_value_from_json(w->root, obj, &w->value, errstr,
-                                               errstr_size);
-                if (!err)
-                        err = swb_seterr(errstr, errstr_size, SWB_ERR_INTERNAL,
-                                         "the encoders disagree");
-                return swb__prefix(errstr, errstr_size, err, swb__type_names[type]);
-        }
         if (codec->reg &&
             (err = swb__registry_id(codec, type, &id, errstr, errstr_size))) {
                 out->len = start;
@@ -369,8 +342,73 @@ swb_err_t swb_codec_encode_buf(swb_codec_t *codec, swb_msg_type_t type,
                 h[0] = 0xC3;
                 h[1] = 0x01;
                 for (int i = 0; i < 8; i++)
-                        h[2 + i] = (uint8_t)(w->fp >> (8 * i));
+                        h[2 + i] = (uint8_t)(codec->types[type].cur->fp >> (8 * i));
         }
+        return SWB_OK;
+}
+
+/* Reserve the header; @returns where the message starts. */
+static size_t swb__begin(swb_codec_t *codec, swb_buf_t *out)
+{
+        size_t start = out->len, hdr = codec->reg ? SWB_CF_HDR : SWB_SO_HDR;
+        swb_buf_reserve(out, hdr);
+        out->len += hdr;
+        return start;
+}
+
+swb_err_t swb_codec_encode_buf(swb_codec_t *codec, swb_msg_type_t type,
+                               const json_t *obj, swb_buf_t *out, char *errstr,
+                               size_t errstr_size)
+{
+        struct swb__writer *w;
+        size_t start;
+        swb_err_t err;
+
+        if (!codec || (int)type < 0 || type >= SWB_MSG__CNT || !out)
+                return swb_seterr(errstr, errstr_size, SWB_ERR_INVALID_ARG,
+                                  "invalid arguments");
+        w = codec->types[type].cur;
+        if (!json_is_object(obj))
+                return swb_seterr(errstr, errstr_size, SWB_ERR_SCHEMA,
+                                  "%s: not a JSON object", swb__type_names[type]);
+        start = swb__begin(codec, out);
+        if (!swb_avro_write_json(w->root, obj, out)) {
+                /* the reference path says what does not fit, with the field path */
+                out->len = start;
+                out->p[start] = '\0';
+                if (avro_value_reset(&w->value))
+                        return swb_seterr(errstr, errstr_size, SWB_ERR_INTERNAL,
+                                          "avro-c %s: %s", "reset", avro_strerror());
+                err = swb_avro_value_from_json(w->root, obj, &w->value, errstr,
+                                               errstr_size);
+                if (!err)
+                        err = swb_seterr(errstr, errstr_size, SWB_ERR_INTERNAL,
+                                         "the encoders disagree");
+                return swb__prefix(errstr, errstr_size, err, swb__type_names[type]);
+        }
+        return swb__frame(codec, type, out, start, errstr, errstr_size);
+}
+
+swb_err_t swb_codec_encode_fields(swb_codec_t *codec, swb_msg_type_t type,
+                                  const swb_avro_fieldval_t *vals, size_t n,
+                                  const void **out, size_t *out_len, char *errstr,
+                                  size_t errstr_size)
+{
+        char why[256];
+        swb_err_t err;
+        if (!codec || (int)type < 0 || type >= SWB_MSG__CNT || !out || !out_len)
+                return swb_seterr(errstr, errstr_size, SWB_ERR_INVALID_ARG,
+                                  "invalid arguments");
+        codec->scratch.len = 0;
+        swb__begin(codec, &codec->scratch);
+        if (!swb_avro_write_fields(codec->types[type].cur->root, vals, n,
+                                   &codec->scratch, why, sizeof(why)))
+                return swb_seterr(errstr, errstr_size, SWB_ERR_SCHEMA, "%s: %s",
+                                  swb__type_names[type], why);
+        if ((err = swb__frame(codec, type, &codec->scratch, 0, errstr, errstr_size)))
+                return err;
+        *out = codec->scratch.p;
+        *out_len = codec->scratch.len;
         return SWB_OK;
 }
 
@@ -395,16 +433,17 @@ swb_err_t swb_codec_encode(swb_codec_t *codec, swb_msg_type_t type, const json_t
         return SWB_OK;
 }
 
-swb_err_t swb_codec_encode_scratch(swb_codec_t *codec, swb_msg_type_t type, const json_t *obj,
-                                   const void **out, size_t *out_len, char *errstr,
-                                   size_t errstr_size)
+swb_err_t swb_codec_encode_scratch(swb_codec_t *codec, swb_msg_type_t type,
+                                   const json_t *obj, const void **out, size_t *out_len,
+                                   char *errstr, size_t errstr_size)
 {
         swb_err_t err;
         if (!codec || !out || !out_len)
                 return swb_seterr(errstr, errstr_size, SWB_ERR_INVALID_ARG,
                                   "invalid arguments");
         codec->scratch.len = 0;
-        if ((err = swb_codec_encode_buf(codec, type, obj, &codec->scratch, errstr, errstr_size)))
+        if ((err = swb_codec_encode_buf(codec, type, obj, &codec->scratch, errstr,
+                                        errstr_size)))
                 return err;
         *out = codec->scratch.p;
         *out_len = codec->scratch.len;

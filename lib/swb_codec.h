@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "swb_avro_write.h"
 #include "swb_buf.h"
 #include "swb_err.h"
 
@@ -103,9 +104,20 @@ swb_err_t swb_codec_encode_buf(swb_codec_t *codec, swb_msg_type_t type,
  * copies the bytes at once (e.g. a produce with RD_KAFKA_MSG_F_COPY): no
  * allocation per message. `*out` stays valid until the codec's next encode.
  */
-swb_err_t swb_codec_encode_scratch(swb_codec_t *codec, swb_msg_type_t type, const json_t *obj,
-                                   const void **out, size_t *out_len, char *errstr,
-                                   size_t errstr_size);
+swb_err_t swb_codec_encode_scratch(swb_codec_t *codec, swb_msg_type_t type,
+                                   const json_t *obj, const void **out, size_t *out_len,
+                                   char *errstr, size_t errstr_size);
+
+/**
+ * swb_codec_encode_scratch() of a record given as field values instead of a
+ * JSON object (see swb_avro_write_fields): for hot paths that would otherwise
+ * build JSON only to encode it. Same wire format, same defaults.
+ * Errors: SWB_ERR_SCHEMA naming the field that does not fit.
+ */
+swb_err_t swb_codec_encode_fields(swb_codec_t *codec, swb_msg_type_t type,
+                                  const swb_avro_fieldval_t *vals, size_t n,
+                                  const void **out, size_t *out_len, char *errstr,
+                                  size_t errstr_size);
 
 /**
  * Decode a payload in either wire format.

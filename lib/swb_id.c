@@ -17,17 +17,28 @@ static void swb__random(void *buf, size_t len)
         }
 }
 
-static void swb__fmt_uuid(char out[SWB_UUID_LEN], const unsigned char b[16])
+static void swb__hexlify(char *out, const unsigned char *b, size_t n)
 {
         static const char hex[] = "0123456789abcdef";
-        char *o = out;
-        for (int i = 0; i < 16; i++) {
-                if (i == 4 || i == 6 || i == 8 || i == 10)
-                        *o++ = '-';
-                *o++ = hex[b[i] >> 4];
-                *o++ = hex[b[i] & 15];
+        for (size_t i = 0; i < n; i++) {
+                out[2 * i] = hex[b[i] >> 4];
+                out[2 * i + 1] = hex[b[i] & 15];
         }
-        *o = '\0';
+}
+
+static void swb__fmt_uuid(char out[SWB_UUID_LEN], const unsigned char b[16])
+{
+        /* 8-4-4-4-12 */
+        swb__hexlify(out, b, 4);
+        out[8] = '-';
+        swb__hexlify(out + 9, b + 4, 2);
+        out[13] = '-';
+        swb__hexlify(out + 14, b + 6, 2);
+        out[18] = '-';
+        swb__hexlify(out + 19, b + 8, 2);
+        out[23] = '-';
+        swb__hexlify(out + 24, b + 10, 6);
+        out[36] = '\0';
 }
 
 void swb_id_uuid4(char out[SWB_UUID_LEN])
@@ -66,7 +77,8 @@ void swb_id_derive(char out[SWB_UUID_LEN], const char *first, ...)
 
         va_start(ap, first);
         for (s = first; s; s = va_arg(ap, const char *)) {
-                size_t n = strlen(s) + 1; /* include the NUL: ("ab","c") != ("a","bc") */
+                size_t n =
+                    strlen(s) + 1; /* include the NUL: ("ab","c") != ("a","bc") */
                 h1 = swb_id_hash64(s, n, h1);
                 h2 = swb_id_hash64(s, n, h2 ^ 0x9e3779b97f4a7c15ULL);
         }
@@ -112,21 +124,25 @@ bool swb_id_traceparent(const char *parent, size_t parent_len,
 {
         unsigned char r[24];
         bool valid = parent && parent_len >= 55 && !strncmp(parent, "00-", 3) &&
-                     parent[35] == '-' && parent[52] == '-' && swb__hex(parent + 3, 32, true) &&
+                     parent[35] == '-' && parent[52] == '-' &&
+                     swb__hex(parent + 3, 32, true) &&
                      swb__hex(parent + 36, 16, true) && swb__hex(parent + 53, 2, false);
-        int i;
 
         swb__random(r, sizeof(r));
         if (valid)
                 memcpy(trace_id, parent + 3, 32);
         else
-                for (i = 0; i < 16; i++)
-                        snprintf(trace_id + 2 * i, 3, "%02x", r[i]);
+                swb__hexlify(trace_id, r, 16);
         trace_id[32] = '\0';
         r[16] |= 1; /* span id must not be all zeros */
-        snprintf(out, SWB_TRACEPARENT_LEN, "00-%s-%02x%02x%02x%02x%02x%02x%02x%02x-%.2s",
-                 trace_id, r[16], r[17], r[18], r[19], r[20], r[21], r[22], r[23],
-                 valid ? parent + 53 : "01");
+        /* 00-<trace id>-<span id>-<flags> */
+        memcpy(out, "00-", 3);
+        memcpy(out + 3, trace_id, 32);
+        out[35] = '-';
+        swb__hexlify(out + 36, r + 16, 8);
+        out[52] = '-';
+        memcpy(out + 53, valid ? parent + 53 : "01", 2);
+        out[55] = '\0';
         return valid;
 }
 

@@ -80,16 +80,24 @@ int64_t swb_offsets_done(swb_offsets_t *o, const char *topic, int32_t partition,
         struct swb__part *p = swb__part(o, topic, partition, 0);
         size_t i;
         int64_t ret = -1;
+        size_t lo = 0, hi;
         if (!p)
                 return -1;
-        for (i = 0; i < p->len; i++) {
+        /* offsets begin in increasing order: binary search the ring */
+        hi = p->len;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (p->ring[(p->head + mid) % p->cap].offset < offset)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        i = lo;
+        if (i < p->len) {
                 struct swb__slot *s = &p->ring[(p->head + i) % p->cap];
-                if (s->offset == offset) {
-                        if (!s->done) {
-                                s->done = 1;
-                                o->inflight--;
-                        }
-                        break;
+                if (s->offset == offset && !s->done) {
+                        s->done = 1;
+                        o->inflight--;
                 }
         }
         while (p->len && p->ring[p->head].done) {

@@ -16,7 +16,7 @@ struct swb_supervisor_s {
         swb_worker_t *worker;
         swb_session_store_t *sessions;
         swb_router_t *router;
-        swb_llm_t *llm;     /* NULL without llm.url */
+        swb_llm_t *llm; /* NULL without llm.url */
         swb_breaker_t *breaker;
         swb_usage_t *usage;
         swb_metric_t *m_route;
@@ -28,18 +28,19 @@ swb_supervisor_t *swb_supervisor_new(const swb_config_t *cfg, char *errstr,
         static const char *const labels[] = {"domain", "method", NULL};
         swb_supervisor_t *s = swb_calloc(1, sizeof(*s));
         s->cfg = cfg;
-        s->m_route = swb_metrics_counter(swb_metrics_default(), "swb_route_total",
-                                         "Routing decisions, by domain and method.", labels);
+        s->m_route =
+            swb_metrics_counter(swb_metrics_default(), "swb_route_total",
+                                "Routing decisions, by domain and method.", labels);
         if (!(s->router = swb_router_new(cfg, errstr, errstr_size)) ||
             !(s->sessions = swb_session_store_new(cfg, errstr, errstr_size)) ||
             !(s->usage = swb_usage_new(cfg, errstr, errstr_size)))
                 goto fail;
         if (cfg->llm_url && *cfg->llm_url) {
-                if (swb_usage_model_new(cfg, cfg->route_llm_timeout_ms, false, 0, &s->llm,
-                                        &s->breaker, errstr, errstr_size))
+                if (swb_usage_model_new(cfg, cfg->route_llm_timeout_ms, false, 0,
+                                        &s->llm, &s->breaker, errstr, errstr_size))
                         goto fail;
-                SWB_INFO(NULL, "model routing on: %s (%s) below confidence %.2f", cfg->llm_url,
-                         cfg->llm_model, cfg->route_llm_threshold);
+                SWB_INFO(NULL, "model routing on: %s (%s) below confidence %.2f",
+                         cfg->llm_url, cfg->llm_model, cfg->route_llm_threshold);
         }
         return s;
 fail:
@@ -70,7 +71,8 @@ void swb_supervisor_decide(swb_route_t *route, const char *active,
                         if (route->alt && strcmp(route->alt, escalated_from))
                                 route->domain = route->alt;
                         else
-                                route->domain = cs ? "out_of_scope" : "customer_service";
+                                route->domain =
+                                    cs ? "out_of_scope" : "customer_service";
                         route->intent = "escalated";
                 }
                 route->method = "escalation";
@@ -81,7 +83,8 @@ void swb_supervisor_decide(swb_route_t *route, const char *active,
          * like confident small talk to it, so out_of_scope never breaks the
          * conversation; the agent can hand a request back (escalation). */
         if (active && *active && strcmp(route->domain, active) &&
-            (route->confidence < switch_conf || !strcmp(route->domain, "out_of_scope"))) {
+            (route->confidence < switch_conf ||
+             !strcmp(route->domain, "out_of_scope"))) {
                 route->domain = active;
                 route->intent = "follow_up";
                 route->method = "sticky";
@@ -106,23 +109,29 @@ swb_err_t swb_supervisor_validate(const json_t *req, char *errstr, size_t errstr
                 const char *v = json_string_value(json_object_get(req, required[i]));
                 size_t n = v ? strspn(v, " \t\r\n") : 0;
                 if (!v || !v[n])
-                        return swb_seterr(errstr, errstr_size, SWB_ERR_SCHEMA, "%s is empty",
-                                          required[i]);
+                        return swb_seterr(errstr, errstr_size, SWB_ERR_SCHEMA,
+                                          "%s is empty", required[i]);
         }
-        if (strlen(json_string_value(json_object_get(req, "text"))) > SWB_SUPERVISOR_MAX_TEXT)
+        if (strlen(json_string_value(json_object_get(req, "text"))) >
+            SWB_SUPERVISOR_MAX_TEXT)
                 return swb_seterr(errstr, errstr_size, SWB_ERR_SCHEMA,
-                                  "text is longer than %d bytes", SWB_SUPERVISOR_MAX_TEXT);
+                                  "text is longer than %d bytes",
+                                  SWB_SUPERVISOR_MAX_TEXT);
         return SWB_OK;
 }
 
 const char *swb_supervisor_oos_text(const char *locale)
 {
         if (locale && !strncmp(locale, "id", 2))
-                return "Maaf, saya asisten perjalanan dan tidak bisa membantu hal itu. Saya bisa "
-                       "mencari dan memesan hotel, penerbangan, dan paket tur, serta membantu "
+                return "Maaf, saya asisten perjalanan dan tidak bisa membantu hal itu. "
+                       "Saya bisa "
+                       "mencari dan memesan hotel, penerbangan, dan paket tur, serta "
+                       "membantu "
                        "pesanan, pembatalan, kurs mata uang, dan informasi perjalanan.";
-        return "Sorry, I'm a travel assistant and can't help with that. I can search and book "
-               "hotels, flights and tours, and help with your bookings, cancellations, currency "
+        return "Sorry, I'm a travel assistant and can't help with that. I can search "
+               "and book "
+               "hotels, flights and tours, and help with your bookings, cancellations, "
+               "currency "
                "rates and travel information.";
 }
 
@@ -135,9 +144,11 @@ static swb_err_t swb__reject(swb_supervisor_t *s, swb_job_t *job, json_t *req,
         err = swb_job_audit(job, "rejected", "supervisor", NULL, d);
         json_decref(d);
         /* Answer when the sender can be told (it gave us ids to match on). */
-        if (!err && swb_id_is_uuid(json_string_value(json_object_get(req, "request_id"))) &&
+        if (!err &&
+            swb_id_is_uuid(json_string_value(json_object_get(req, "request_id"))) &&
             json_string_length(json_object_get(req, "session_id")) > 0) {
-                char *text = swb_asprintf("Your request could not be processed: %s.", why);
+                char *text =
+                    swb_asprintf("Your request could not be processed: %s.", why);
                 err = swb_job_reply(job, "supervisor", text, "rejected");
                 swb_free(text);
         }
@@ -171,38 +182,48 @@ static swb_err_t swb__route(struct swb__pending *p, char *errstr, size_t errstr_
         swb_job_t *job = p->job;
         swb_route_t route = p->route;
         const char *active = *p->active ? p->active : NULL;
-        json_t *d, *routed = NULL;
+        json_t *routed = NULL;
         char conf[32], *topic = NULL;
         swb_err_t err;
 
-        swb_supervisor_decide(&route, active, p->escalated, s->cfg->route_switch_confidence);
+        swb_supervisor_decide(&route, active, p->escalated,
+                              s->cfg->route_switch_confidence);
         swb_metric_inc2(s->m_route, route.domain, route.method, 1);
         snprintf(conf, sizeof(conf), "%.3f", route.confidence);
-        d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "domain", route.domain, "intent",
-                      route.intent, "confidence", conf, "method", route.method, "active",
-                      active ? active : "", "state", p->degraded ? "unavailable" : "ok");
-        if ((err = swb_job_audit(job, "classified", "supervisor", p->disc, d)))
-                goto out;
-        SWB_DBG(swb_job_corr(job), "classified as %s/%s (%.2f, %s)", route.domain, route.intent,
-                route.confidence, route.method);
+        {
+                const char *const d[] = {
+                    "domain",     route.domain,
+                    "intent",     route.intent,
+                    "confidence", conf,
+                    "method",     route.method,
+                    "active",     active ? active : "",
+                    "state",      p->degraded ? "unavailable" : "ok",
+                    NULL};
+                if ((err = swb_job_audit_kv(job, "classified", "supervisor", p->disc, d,
+                                            NULL)))
+                        goto out;
+        }
+        SWB_DBG(swb_job_corr(job), "classified as %s/%s (%.2f, %s)", route.domain,
+                route.intent, route.confidence, route.method);
 
         if (p->escalated)
                 swb_session_pop(p->stack, p->escalated);
         if (!strcmp(route.domain, "out_of_scope")) {
                 const char *answer = swb_supervisor_oos_text(
-                        json_string_value(json_object_get(p->req, "locale")));
-                if (!p->degraded && !swb_session_record(s->sessions, p->sid, p->stack, "user",
-                                                        p->text, "supervisor"))
-                        swb_session_record(s->sessions, p->sid, NULL, "assistant", answer,
-                                           "supervisor");
+                    json_string_value(json_object_get(p->req, "locale")));
+                if (!p->degraded && !swb_session_record(s->sessions, p->sid, p->stack,
+                                                        "user", p->text, "supervisor"))
+                        swb_session_record(s->sessions, p->sid, NULL, "assistant",
+                                           answer, "supervisor");
                 err = swb_job_reply(job, "supervisor", answer, "out_of_scope");
                 goto out;
         }
         swb_session_push(p->stack, route.domain);
         if (!p->degraded)
-                swb_session_record(s->sessions, p->sid, p->stack, "user", p->text, route.domain);
+                swb_session_record(s->sessions, p->sid, p->stack, "user", p->text,
+                                   route.domain);
 
-        routed = json_deep_copy(p->req);
+        routed = json_copy(p->req); /* shallow: the values are only read */
         json_object_set_new(routed, "domain", json_string(route.domain));
         json_object_set_new(routed, "intent", json_string(route.intent));
         json_object_set_new(routed, "confidence", json_real(route.confidence));
@@ -211,15 +232,15 @@ static swb_err_t swb__route(struct swb__pending *p, char *errstr, size_t errstr_
         topic = swb_config_route_topic(s->cfg, route.domain);
         if ((err = swb_job_produce(job, topic, p->sid, SWB_MSG_ROUTED_REQUEST, routed)))
                 goto out;
-        json_decref(d);
-        d = json_pack("{s:s, s:s, s:s}", "domain", route.domain, "topic", topic, "method",
-                      route.method);
-        err = swb_job_audit(job, "routed", "supervisor", p->disc, d);
+        {
+                const char *const d[] = {"domain", route.domain, "topic", topic,
+                                         "method", route.method, NULL};
+                err = swb_job_audit_kv(job, "routed", "supervisor", p->disc, d, NULL);
+        }
 out:
         if (err && errstr && !*errstr)
                 swb_seterr(errstr, errstr_size, err, "producing outputs failed");
         swb_free(topic);
-        json_decref(d);
         json_decref(routed);
         return err;
 }
@@ -228,16 +249,19 @@ out:
 static const struct {
         const char *tool, *domain, *description;
 } swb__route_tools[] = {
-        {"ToHotelAgent", "hotel",
-         "Hotels: search, rooms and availability, booking, payment and cancellation of stays."},
-        {"ToFlightAgent", "flight",
-         "Flights: search by route and date, booking, payment and cancellation of tickets."},
-        {"ToTourAgent", "tour",
-         "Tours and travel packages: search by destination, dates, booking, payment."},
-        {"ToCustomerServiceAgent", "customer_service",
-         "The user's bookings and their history, cancellations, refunds, currency rates, "
-         "visas, luggage, travel rules and general travel questions."},
-        {"OutOfScope", "out_of_scope", "Anything that is not about travel with this agency."},
+    {"ToHotelAgent", "hotel",
+     "Hotels: search, rooms and availability, booking, payment and cancellation of "
+     "stays."},
+    {"ToFlightAgent", "flight",
+     "Flights: search by route and date, booking, payment and cancellation of "
+     "tickets."},
+    {"ToTourAgent", "tour",
+     "Tours and travel packages: search by destination, dates, booking, payment."},
+    {"ToCustomerServiceAgent", "customer_service",
+     "The user's bookings and their history, cancellations, refunds, currency rates, "
+     "visas, luggage, travel rules and general travel questions."},
+    {"OutOfScope", "out_of_scope",
+     "Anything that is not about travel with this agency."},
 };
 
 static json_t *swb__route_tools_json(void)
@@ -246,10 +270,11 @@ static json_t *swb__route_tools_json(void)
         size_t i;
         for (i = 0; i < SWB_ARRAY_LEN(swb__route_tools); i++)
                 json_array_append_new(
-                        tools, json_pack("{s:s, s:{s:s, s:s, s:{s:s, s:{}}}}", "type", "function",
-                                         "function", "name", swb__route_tools[i].tool,
-                                         "description", swb__route_tools[i].description,
-                                         "parameters", "type", "object", "properties"));
+                    tools,
+                    json_pack("{s:s, s:{s:s, s:s, s:{s:s, s:{}}}}", "type", "function",
+                              "function", "name", swb__route_tools[i].tool,
+                              "description", swb__route_tools[i].description,
+                              "parameters", "type", "object", "properties"));
         return tools;
 }
 
@@ -274,19 +299,27 @@ static void swb__llm_done(void *opaque, swb_llm_result_t *res)
                 if (!strcmp(tool, swb__route_tools[i].tool)) {
                         p->route.domain = swb__route_tools[i].domain;
                         p->route.intent = "llm_routed";
-                        p->route.confidence = 1.0; /* the model decided, with the context */
+                        p->route.confidence =
+                            1.0; /* the model decided, with the context */
                         p->route.method = "llm";
                         break;
                 }
         if (res->err || !tool || i == SWB_ARRAY_LEN(swb__route_tools)) {
-                SWB_WARN(swb_job_corr(p->job), "model routing failed (%s); using the classifier",
-                         res->err ? res->errmsg : tool ? "unknown tool" : "no tool call");
+                SWB_WARN(swb_job_corr(p->job),
+                         "model routing failed (%s); using the classifier",
+                         res->err ? res->errmsg
+                         : tool   ? "unknown tool"
+                                  : "no tool call");
                 p->route.method = "fallback";
         }
-        d = json_pack("{s:s, s:s, s:s, s:s}", "purpose", "routing", "model", model, "outcome",
-                      res->err ? swb_err2str(res->err) : tool ? "ok" : "no_tool_call", "tool",
-                      tool ? tool : "");
-        err = swb_job_audit_usage(p->job, "model_called", "supervisor", p->disc, d, &usage);
+        d = json_pack("{s:s, s:s, s:s, s:s}", "purpose", "routing", "model", model,
+                      "outcome",
+                      res->err ? swb_err2str(res->err)
+                      : tool   ? "ok"
+                               : "no_tool_call",
+                      "tool", tool ? tool : "");
+        err = swb_job_audit_usage(p->job, "model_called", "supervisor", p->disc, d,
+                                  &usage);
         json_decref(d);
         swb_llm_result_destroy(res);
         if (!err)
@@ -295,7 +328,8 @@ static void swb__llm_done(void *opaque, swb_llm_result_t *res)
         swb__pending_destroy(p);
 }
 
-static swb_err_t swb__ask_model(struct swb__pending *p, char *errstr, size_t errstr_size)
+static swb_err_t swb__ask_model(struct swb__pending *p, char *errstr,
+                                size_t errstr_size)
 {
         swb_supervisor_t *s = p->s;
         json_t *msgs, *tools, *turns, *extra;
@@ -308,28 +342,35 @@ static swb_err_t swb__ask_model(struct swb__pending *p, char *errstr, size_t err
          * before any work (the turns are a Redis round trip) */
         if ((err = swb_breaker_acquire(s->breaker, (int)swb_llm_inflight(s->llm)))) {
                 p->route.method = "fallback";
-                return swb_seterr(errstr, errstr_size, err, "model routing unavailable");
+                return swb_seterr(errstr, errstr_size, err,
+                                  "model routing unavailable");
         }
         msgs = json_array();
         tools = swb__route_tools_json();
         extra = json_pack("{s:s, s:i}", "tool_choice", "required", "max_tokens", 50);
-        sys = swb_asprintf(
-                "You route messages for a travel agency's assistant (English and Indonesian). "
-                "Call exactly one tool: the agent that should answer the user's last message.%s%s",
-                *p->active ? " The agent currently talking with the user is " : "", p->active);
-        json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "system", "content", sys));
+        sys = swb_asprintf("You route messages for a travel agency's assistant "
+                           "(English and Indonesian). "
+                           "Call exactly one tool: the agent that should answer the "
+                           "user's last message.%s%s",
+                           *p->active ? " The agent currently talking with the user is "
+                                      : "",
+                           p->active);
+        json_array_append_new(
+            msgs, json_pack("{s:s, s:s}", "role", "system", "content", sys));
         swb_free(sys);
         turns = p->degraded ? json_array() : swb_session_turns(s->sessions, p->sid);
         for (i = 0; i < json_array_size(turns); i++) {
                 json_t *t = json_array_get(turns, i);
                 const char *role = json_string_value(json_object_get(t, "role"));
                 json_array_append_new(
-                        msgs, json_pack("{s:s, s:O}", "role",
-                                        role && !strcmp(role, "assistant") ? "assistant" : "user",
-                                        "content", json_object_get(t, "text")));
+                    msgs,
+                    json_pack("{s:s, s:O}", "role",
+                              role && !strcmp(role, "assistant") ? "assistant" : "user",
+                              "content", json_object_get(t, "text")));
         }
         json_decref(turns);
-        json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "user", "content", p->text));
+        json_array_append_new(
+            msgs, json_pack("{s:s, s:s}", "role", "user", "content", p->text));
         o.timeout_ms = s->cfg->route_llm_timeout_ms;
         o.stream = SWB_LLM_STREAM_OFF;
         o.extra = extra;
@@ -339,7 +380,8 @@ static swb_err_t swb__ask_model(struct swb__pending *p, char *errstr, size_t err
         if (err) {
                 swb_breaker_release(s->breaker, SWB_OK, 0, 0);
                 p->route.method = "fallback";
-                swb_job_complete(p->job, SWB_OK, NULL); /* undo the defer; route without it */
+                swb_job_complete(p->job, SWB_OK,
+                                 NULL); /* undo the defer; route without it */
                 swb_seterr(errstr, errstr_size, err, "model call could not start");
         }
         json_decref(msgs);
@@ -348,8 +390,9 @@ static swb_err_t swb__ask_model(struct swb__pending *p, char *errstr, size_t err
         return err;
 }
 
-swb_err_t swb_supervisor_handle(void *opaque, swb_job_t *job, const rd_kafka_message_t *msg,
-                                char *errstr, size_t errstr_size)
+swb_err_t swb_supervisor_handle(void *opaque, swb_job_t *job,
+                                const rd_kafka_message_t *msg, char *errstr,
+                                size_t errstr_size)
 {
         swb_supervisor_t *s = opaque;
         json_t *req = NULL;
@@ -358,15 +401,16 @@ swb_err_t swb_supervisor_handle(void *opaque, swb_job_t *job, const rd_kafka_mes
         char why[256];
         const char *active, *escalated;
 
-        err = swb_codec_decode(swb_worker_codec(s->worker), SWB_MSG_AGENT_REQUEST, msg->payload,
-                               msg->len, NULL, &req, errstr, errstr_size);
+        err = swb_codec_decode(swb_worker_codec(s->worker), SWB_MSG_AGENT_REQUEST,
+                               msg->payload, msg->len, NULL, &req, errstr, errstr_size);
         if (err)
                 return err;
         if (swb_supervisor_validate(req, why, sizeof(why))) {
                 err = swb__reject(s, job, req, why);
                 json_decref(req);
                 if (err)
-                        return swb_seterr(errstr, errstr_size, err, "producing rejection failed");
+                        return swb_seterr(errstr, errstr_size, err,
+                                          "producing rejection failed");
                 return swb_seterr(errstr, errstr_size, SWB_ERR_SCHEMA, "%s", why);
         }
         if (!json_integer_value(json_object_get(req, "created_at")))
@@ -381,12 +425,14 @@ swb_err_t swb_supervisor_handle(void *opaque, swb_job_t *job, const rd_kafka_mes
         p->text = json_string_value(json_object_get(req, "text"));
         p->sid = json_string_value(json_object_get(req, "session_id"));
         escalated = json_string_value(
-                json_object_get(json_object_get(req, "metadata"), "swb.escalated_from"));
+            json_object_get(json_object_get(req, "metadata"), "swb.escalated_from"));
         /* an escalated request passes the supervisor twice: keep audit ids apart */
         p->escalated = p->disc = escalated && *escalated ? escalated : NULL;
-        if ((err = swb_job_audit(job, "received", "supervisor", p->disc, NULL))) {
+        if ((err = swb_job_audit_kv(job, "received", "supervisor", p->disc, NULL,
+                                    NULL))) {
                 swb__pending_destroy(p);
-                return swb_seterr(errstr, errstr_size, err, "producing the audit failed");
+                return swb_seterr(errstr, errstr_size, err,
+                                  "producing the audit failed");
         }
 
         swb_router_route(s->router, p->text, &p->route);
@@ -395,7 +441,8 @@ swb_err_t swb_supervisor_handle(void *opaque, swb_job_t *job, const rd_kafka_mes
         active = swb_session_active(p->stack);
         snprintf(p->active, sizeof(p->active), "%s", active ? active : "");
 
-        if (s->llm && !p->escalated && p->route.confidence < s->cfg->route_llm_threshold &&
+        if (s->llm && !p->escalated &&
+            p->route.confidence < s->cfg->route_llm_threshold &&
             !swb__ask_model(p, errstr, errstr_size))
                 return SWB_OK; /* swb__llm_done finishes it */
         *errstr = '\0';

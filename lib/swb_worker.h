@@ -140,6 +140,14 @@ swb_err_t swb_job_audit_usage(swb_job_t *job, const char *stage, const char *age
                               const struct swb_audit_usage *usage);
 
 /**
+ * swb_job_audit_usage() with the details as a NULL-terminated list of key,
+ * value strings (at most 32 pairs), for callers with no JSON at hand.
+ */
+swb_err_t swb_job_audit_kv(swb_job_t *job, const char *stage, const char *agent,
+                           const char *discriminator, const char *const *kv,
+                           const struct swb_audit_usage *usage);
+
+/**
  * Produce the AgentReply for the attached request and its `replied` audit
  * event. reply_id is derived from (request_id, agent): a replayed request gets
  * the same reply_id. The reply goes to the request's reply_topic when that

@@ -1,20 +1,27 @@
 /*
  * swb-bench: figures for `make bench`, all measured in one run on one broker.
  *
- *   swb-bench --brokers B [--count N] [--bin DIR]
+ *   swb-bench --brokers B [--count N] [--sessions N] [--bin DIR]
+ *   swb-bench --brokers B --passthrough IN OUT   (the raw contender, run by the above)
  *
  * 1. codec: encode + decode of an AgentRequest, µs per message;
  * 2. router: µs per routing decision;
  * 3. pipeline, end to end, the same way for both contenders:
  *    - raw: a librdkafka consume -> produce passthrough (no decoding; offsets
- *      stored after delivery, like our worker), in a thread of this process;
+ *      stored after delivery, like our worker), a process of its own
+ *      (this program with --passthrough);
  *    - supervisor: a real swb-supervisor process.
- *    Each is warmed up with one request (group joined, connections up); then
+ *    Each is warmed up with one request of each text (group joined,
+ *    connections up, every output topic known); then
  *    N requests are produced and the clock runs from the first produce until
  *    the N-th output arrives at a reader subscribed beforehand.
  *    msg/s = N / that time; the supervisor's is printed as a ratio to raw.
+ *    Also the CPU time each contender's process (all its threads) spent over
+ *    the same interval, per request: on a shared machine the less noisy of
+ *    the two figures.
  * Topics (created by the dev broker, see infra/scripts/bench.sh): bench.*
  */
+#include <dirent.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -33,31 +40,34 @@
 #include "swb_router.h"
 
 static const char *const texts[] = {
-        "Find me a hotel in Bali for 2 nights",
-        "flights from Jakarta to Denpasar tomorrow",
-        "what tours do you have in Yogyakarta",
-        "show my bookings",
-        "carikan hotel di Bandung",
-        "what is the capital of France",
+    "Find me a hotel in Bali for 2 nights",
+    "flights from Jakarta to Denpasar tomorrow",
+    "what tours do you have in Yogyakarta",
+    "show my bookings",
+    "carikan hotel di Bandung",
+    "what is the capital of France",
 };
 
 static const char *brokers;
+static long sessions = 1000;
 static swb_codec_t *codec;
 
 static double bench_codec(int iters)
 {
         json_t *req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "request_id",
-                                "6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5", "session_id", "s-1",
-                                "user_id", "u-1", "text", texts[0], "locale", "en", "created_at",
-                                (json_int_t)swb_now_ms());
+                                "6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5", "session_id",
+                                "s-1", "user_id", "u-1", "text", texts[0], "locale",
+                                "en", "created_at", (json_int_t)swb_now_ms());
         int64_t t0 = swb_mono_ms();
         int i;
         for (i = 0; i < iters; i++) {
                 void *buf;
                 size_t len;
                 json_t *out;
-                if (swb_codec_encode(codec, SWB_MSG_AGENT_REQUEST, req, &buf, &len, NULL, 0) ||
-                    swb_codec_decode(codec, SWB_MSG_AGENT_REQUEST, buf, len, NULL, &out, NULL, 0)) {
+                if (swb_codec_encode(codec, SWB_MSG_AGENT_REQUEST, req, &buf, &len,
+                                     NULL, 0) ||
+                    swb_codec_decode(codec, SWB_MSG_AGENT_REQUEST, buf, len, NULL, &out,
+                                     NULL, 0)) {
                         fprintf(stderr, "swb-bench: codec failed\n");
                         exit(1);
                 }
@@ -105,8 +115,10 @@ static rd_kafka_t *mk(rd_kafka_type_t type, const char *group, rd_kafka_conf_t *
                 rd_kafka_conf_set(conf, "linger.ms", "2", err, sizeof(err));
         } else {
                 rd_kafka_conf_set(conf, "group.id", group, err, sizeof(err));
-                rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof(err));
-                rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", err, sizeof(err));
+                rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err,
+                                  sizeof(err));
+                rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", err,
+                                  sizeof(err));
                 rd_kafka_conf_set(conf, "fetch.wait.max.ms", "100", err, sizeof(err));
         }
         if (!(rk = rd_kafka_new(type, conf, err, sizeof(err)))) {
@@ -174,10 +186,16 @@ static bool wait_got(struct reader *r, long want, int timeout_ms)
 
 struct passthrough {
         const char *in, *out;
-        int stop;
-        pthread_t thr;
         rd_kafka_t *consumer;
 };
+
+static volatile sig_atomic_t pt_stop;
+
+static void pt_on_signal(int sig)
+{
+        (void)sig;
+        pt_stop = 1;
+}
 
 static void pt_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -188,32 +206,35 @@ static void pt_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
                 return;
         l = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(l, p->in, (int32_t)(v >> 40))->offset =
-                (v & ((1LL << 40) - 1)) + 1;
+            (v & ((1LL << 40) - 1)) + 1;
         rd_kafka_offsets_store(p->consumer, l);
         rd_kafka_topic_partition_list_destroy(l);
 }
 
-static void *pt_main(void *arg)
+/* The raw contender: consume -> produce until SIGTERM. */
+static int passthrough_main(const char *in, const char *out)
 {
-        struct passthrough *p = arg;
+        struct passthrough pt = {in, out, NULL}, *p = &pt;
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         rd_kafka_t *prod;
+        signal(SIGTERM, pt_on_signal);
         p->consumer = mk(RD_KAFKA_CONSUMER, "bench-raw", NULL);
         rd_kafka_conf_set_dr_msg_cb(conf, pt_dr);
         rd_kafka_conf_set_opaque(conf, p);
         prod = mk(RD_KAFKA_PRODUCER, NULL, conf);
         subscribe(p->consumer, &p->in, 1);
-        while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+        while (!pt_stop) {
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(p->consumer, 10);
                 if (m && !m->err)
                         while (rd_kafka_producev(
-                                       prod, RD_KAFKA_V_TOPIC(p->out),
-                                       RD_KAFKA_V_KEY(m->key, m->key_len),
-                                       RD_KAFKA_V_VALUE(m->payload, m->len),
-                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                       RD_KAFKA_V_OPAQUE((void *)(((intptr_t)m->partition << 40) |
-                                                                  m->offset)),
-                                       RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                                   prod, RD_KAFKA_V_TOPIC(p->out),
+                                   RD_KAFKA_V_KEY(m->key, m->key_len),
+                                   RD_KAFKA_V_VALUE(m->payload, m->len),
+                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                   RD_KAFKA_V_OPAQUE(
+                                       (void *)(((intptr_t)m->partition << 40) |
+                                                m->offset)),
+                                   RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
                                 rd_kafka_poll(prod, 10);
                 if (m)
                         rd_kafka_message_destroy(m);
@@ -223,7 +244,35 @@ static void *pt_main(void *arg)
         rd_kafka_consumer_close(p->consumer);
         rd_kafka_destroy(p->consumer);
         rd_kafka_destroy(prod);
-        return NULL;
+        return 0;
+}
+
+/* Nanoseconds on CPU of every thread of `pid` (scheduler statistics). */
+static int64_t process_cpu_ns(pid_t pid)
+{
+        char path[64];
+        DIR *d;
+        struct dirent *e;
+        int64_t sum = 0;
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+        if (!(d = opendir(path)))
+                return -1;
+        while ((e = readdir(d))) {
+                char p2[320];
+                long long ns;
+                FILE *fp;
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(p2, sizeof(p2), "/proc/%d/task/%s/schedstat", (int)pid,
+                         e->d_name);
+                if ((fp = fopen(p2, "r"))) {
+                        if (fscanf(fp, "%lld", &ns) == 1)
+                                sum += ns;
+                        fclose(fp);
+                }
+        }
+        closedir(d);
+        return sum;
 }
 
 /* ------------------------------------------------ input */
@@ -238,16 +287,17 @@ static void produce_requests(const char *topic, long n)
                 size_t len;
                 json_t *req;
                 swb_id_uuid4(rid);
-                snprintf(sid, sizeof(sid), "session-%ld", i % 1000);
-                req = json_pack("{s:s, s:s, s:s, s:s}", "request_id", rid, "session_id", sid,
-                                "user_id", "bench", "text", texts[i % 6]);
-                swb_codec_encode(codec, SWB_MSG_AGENT_REQUEST, req, &buf, &len, NULL, 0);
+                snprintf(sid, sizeof(sid), "session-%ld", i % sessions);
+                req = json_pack("{s:s, s:s, s:s, s:s}", "request_id", rid, "session_id",
+                                sid, "user_id", "bench", "text", texts[i % 6]);
+                swb_codec_encode(codec, SWB_MSG_AGENT_REQUEST, req, &buf, &len, NULL,
+                                 0);
                 json_decref(req);
-                while (rd_kafka_producev(prod, RD_KAFKA_V_TOPIC(topic),
-                                         RD_KAFKA_V_KEY(sid, strlen(sid)),
-                                         RD_KAFKA_V_VALUE(buf, len),
-                                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                         RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                while (rd_kafka_producev(
+                           prod, RD_KAFKA_V_TOPIC(topic),
+                           RD_KAFKA_V_KEY(sid, strlen(sid)), RD_KAFKA_V_VALUE(buf, len),
+                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                           RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         rd_kafka_poll(prod, 10);
                 swb_free(buf);
                 rd_kafka_poll(prod, 0);
@@ -256,34 +306,68 @@ static void produce_requests(const char *topic, long n)
         rd_kafka_destroy(prod);
 }
 
-/* Warm up with one request, then time `n`. @returns msg/s, or -1. */
-static double timed_run(struct reader *r, const char *in, long n)
+struct result {
+        double rate;       /* msg/s, or -1 */
+        double cpu_us_msg; /* CPU µs of the contender's process per request */
+};
+
+#define WARMUP ((long)SWB_ARRAY_LEN(texts))
+
+/* Warm up, then time `n` requests through the process `pid`. */
+static struct result timed_run(struct reader *r, const char *in, long n, pid_t pid)
 {
-        int64_t t0;
-        produce_requests(in, 1);
-        if (!wait_got(r, 1, 60000))
-                return -1;
+        struct result res = {-1, -1};
+        int64_t t0, c0;
+        /* one request of each text: every output topic has been produced to */
+        produce_requests(in, WARMUP);
+        if (!wait_got(r, WARMUP, 60000))
+                return res;
         t0 = swb_mono_ms();
+        c0 = process_cpu_ns(pid);
         produce_requests(in, n);
-        if (!wait_got(r, n + 1, 300000))
-                return -1;
-        return n * 1000.0 / (double)(swb_mono_ms() - t0 + 1);
+        if (!wait_got(r, n + WARMUP, 300000))
+                return res;
+        res.rate = n * 1000.0 / (double)(swb_mono_ms() - t0 + 1);
+        res.cpu_us_msg = (double)(process_cpu_ns(pid) - c0) / 1000.0 / (double)n;
+        return res;
+}
+
+static pid_t spawn(char *const argv[], const char *const env[][2])
+{
+        pid_t pid = fork();
+        if (pid == 0) {
+                for (int i = 0; env && env[i][0]; i++)
+                        setenv(env[i][0], env[i][1], 1);
+                execv(argv[0], argv);
+                _exit(127);
+        }
+        return pid;
 }
 
 int main(int argc, char **argv)
 {
         static const char *const raw_out[] = {"bench.raw.out"};
-        static const char *const sup_out[] = {"bench.route.hotel", "bench.route.flight",
-                                              "bench.route.tour",
-                                              "bench.route.customer_service",
-                                              "bench.replies"};
-        const char *bin = "build/bin";
+        static const char *const sup_out[] = {
+            "bench.route.hotel", "bench.route.flight", "bench.route.tour",
+            "bench.route.customer_service", "bench.replies"};
+        static const char *const sup_env[][2] = {
+            {"SWB_TOPIC_REQUESTS", "bench.sup.in"},
+            {"SWB_TOPIC_ROUTE_PREFIX", "bench.route."},
+            {"SWB_TOPIC_REPLIES", "bench.replies"},
+            {"SWB_TOPIC_AUDIT", "bench.audit"},
+            {"SWB_TOPIC_DLQ", "bench.dlq"},
+            {"SWB_REPLY_TOPIC_ALLOWED_PREFIXES", "bench.replies"},
+            {"SWB_GROUP_SUPERVISOR", "bench-supervisor"},
+            {"SWB_LOG_LEVEL", "warn"},
+            {NULL, NULL},
+        };
+        const char *bin = "build/bin", *pt_in = NULL, *pt_out = NULL;
         long count = 20000;
-        char errstr[512];
+        char errstr[512], self[4096];
         struct reader rr = {raw_out, 1, 0, 0, 0}, sr = {sup_out, 5, 0, 0, 0};
-        struct passthrough pt = {"bench.raw.in", "bench.raw.out", 0, 0, NULL};
-        double raw_rate, sup_rate;
+        struct result raw, sup;
         pid_t pid;
+        ssize_t n;
         int a;
 
         for (a = 1; a < argc; a++) {
@@ -291,64 +375,87 @@ int main(int argc, char **argv)
                         brokers = argv[++a];
                 else if (!strcmp(argv[a], "--count") && a + 1 < argc)
                         count = atol(argv[++a]);
+                else if (!strcmp(argv[a], "--sessions") && a + 1 < argc)
+                        sessions = atol(argv[++a]);
                 else if (!strcmp(argv[a], "--bin") && a + 1 < argc)
                         bin = argv[++a];
+                else if (!strcmp(argv[a], "--passthrough") && a + 2 < argc)
+                        pt_in = argv[a + 1], pt_out = argv[a + 2], a += 2;
                 else
                         brokers = NULL, a = argc;
         }
-        if (!brokers || count <= 0) {
-                fprintf(stderr, "usage: swb-bench --brokers B [--count N] [--bin DIR]\n");
+        if (!brokers || count <= 0 || sessions <= 0) {
+                fprintf(stderr,
+                        "usage: swb-bench --brokers B [--count N] [--sessions N] "
+                        "[--bin DIR]\n");
                 return 2;
         }
+        if (pt_in)
+                return passthrough_main(pt_in, pt_out);
+        if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0) {
+                perror("swb-bench: /proc/self/exe");
+                return 1;
+        }
+        self[n] = '\0';
         if (!(codec = swb_codec_new(NULL, errstr, sizeof(errstr)))) {
                 fprintf(stderr, "swb-bench: %s\n", errstr);
                 return 1;
         }
-        printf("codec: AgentRequest encode+decode  %10.2f us/msg\n", bench_codec(200000));
-        printf("router: routing decision (classifier) %7.2f us/msg\n", bench_router(200000));
+        printf("codec: AgentRequest encode+decode  %10.2f us/msg\n",
+               bench_codec(200000));
+        printf("router: routing decision (classifier) %7.2f us/msg\n",
+               bench_router(200000));
         fflush(stdout);
 
         /* raw passthrough */
         pthread_create(&rr.thr, NULL, reader_main, &rr);
-        pthread_create(&pt.thr, NULL, pt_main, &pt);
-        raw_rate = timed_run(&rr, "bench.raw.in", count);
-        __atomic_store_n(&pt.stop, 1, __ATOMIC_RELEASE);
+        {
+                char *args[] = {self,
+                                "--brokers",
+                                (char *)brokers,
+                                "--passthrough",
+                                "bench.raw.in",
+                                "bench.raw.out",
+                                NULL};
+                pid = spawn(args, NULL);
+        }
+        raw = timed_run(&rr, "bench.raw.in", count, pid);
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
         __atomic_store_n(&rr.stop, 1, __ATOMIC_RELEASE);
-        pthread_join(pt.thr, NULL);
         pthread_join(rr.thr, NULL);
 
         /* the real supervisor */
         pthread_create(&sr.thr, NULL, reader_main, &sr);
-        if ((pid = fork()) == 0) {
+        {
                 char *path = swb_asprintf("%s/swb-supervisor", bin);
+                char *args[] = {path, NULL};
                 setenv("SWB_BROKERS", brokers, 1);
-                setenv("SWB_TOPIC_REQUESTS", "bench.sup.in", 1);
-                setenv("SWB_TOPIC_ROUTE_PREFIX", "bench.route.", 1);
-                setenv("SWB_TOPIC_REPLIES", "bench.replies", 1);
-                setenv("SWB_TOPIC_AUDIT", "bench.audit", 1);
-                setenv("SWB_TOPIC_DLQ", "bench.dlq", 1);
-                setenv("SWB_REPLY_TOPIC_ALLOWED_PREFIXES", "bench.replies", 1);
-                setenv("SWB_GROUP_SUPERVISOR", "bench-supervisor", 1);
-                setenv("SWB_LOG_LEVEL", "warn", 1);
-                execl(path, path, (char *)NULL);
-                _exit(127);
+                pid = spawn(args, sup_env);
+                swb_free(path);
         }
-        sup_rate = timed_run(&sr, "bench.sup.in", count);
+        sup = timed_run(&sr, "bench.sup.in", count, pid);
         kill(pid, SIGTERM);
         waitpid(pid, NULL, 0);
         __atomic_store_n(&sr.stop, 1, __ATOMIC_RELEASE);
         pthread_join(sr.thr, NULL);
         swb_codec_destroy(codec);
 
-        if (raw_rate < 0 || sup_rate < 0) {
-                fprintf(stderr, "swb-bench: a pipeline did not deliver all outputs in time\n");
+        if (raw.rate < 0 || sup.rate < 0) {
+                fprintf(stderr,
+                        "swb-bench: a pipeline did not deliver all outputs in time\n");
                 return 1;
         }
-        printf("pipeline: raw librdkafka passthrough %8.0f msg/s (%ld requests)\n", raw_rate,
-               count);
-        printf("pipeline: swb-supervisor             %8.0f msg/s (%ld requests; each also "
+        printf(
+            "pipeline: raw librdkafka passthrough %8.0f msg/s  %6.2f us CPU/msg (%ld "
+            "requests)\n",
+            raw.rate, raw.cpu_us_msg, count);
+        printf("pipeline: swb-supervisor             %8.0f msg/s  %6.2f us CPU/msg "
+               "(each also "
                "writes 3 audit events)\n",
-               sup_rate, count);
-        printf("pipeline: supervisor / passthrough   %8.2f\n", sup_rate / raw_rate);
+               sup.rate, sup.cpu_us_msg);
+        printf("pipeline: supervisor / passthrough   %8.2f (msg/s)  CPU per message "
+               "x%.1f\n",
+               sup.rate / raw.rate, sup.cpu_us_msg / raw.cpu_us_msg);
         return 0;
 }
