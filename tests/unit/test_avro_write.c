@@ -294,12 +294,68 @@ static void test_every_contract(void **state)
                 fuzz(swb_schema_srcs[i].json, 1000);
 }
 
+/* The same record from field values and from JSON: the same bytes. */
+static void test_fields_match_json(void **state)
+{
+        const char *audit = NULL;
+        swb_avro_schema_t *sch;
+        swb_buf_t a = {0}, b = {0};
+        char why[256];
+        (void)state;
+        for (size_t i = 0; i < swb_schema_srcs_cnt; i++)
+                if (!strcmp(swb_schema_srcs[i].name, "AuditEvent"))
+                        audit = swb_schema_srcs[i].json;
+        assert_non_null(audit);
+        sch = swb_avro_schema_new(audit, strlen(audit), why, sizeof(why));
+        assert_non_null(sch);
+        {
+                static const char *const kv[] = {"k\xc3\xa9", "v", "trace_id", "abc",
+                                                 NULL};
+                swb_avro_fieldval_t f[] = {
+                    {.name = "created_at", .kind = SWB_AVRO_V_LONG, .l = 1700000000123},
+                    {.name = "event_id", .kind = SWB_AVRO_V_STR, .s = "e", .len = 1},
+                    {.name = "request_id", .kind = SWB_AVRO_V_STR, .s = "r", .len = 1},
+                    {.name = "stage", .kind = SWB_AVRO_V_STR, .s = "routed", .len = 6},
+                    {.name = "details", .kind = SWB_AVRO_V_STRMAP, .kv = kv, .n_kv = 2},
+                    {.name = "cost_usd", .kind = SWB_AVRO_V_DOUBLE, .d = 0.25},
+                    {.name = "tokens_in", .kind = SWB_AVRO_V_LONG, .l = -3},
+                    {.name = "no_such_field", .kind = SWB_AVRO_V_LONG, .l = 1},
+                };
+                json_t *j = json_pack(
+                    "{s:I, s:s, s:s, s:s, s:{s:s, s:s}, s:f, s:I}", "created_at",
+                    (json_int_t)1700000000123, "event_id", "e", "request_id", "r",
+                    "stage", "routed", "details", "k\xc3\xa9", "v", "trace_id", "abc",
+                    "cost_usd", 0.25, "tokens_in", (json_int_t)-3);
+                assert_true(swb_avro_write_fields(swb_avro_schema_root(sch), f, 8, &a,
+                                                  why, sizeof(why)));
+                assert_true(swb_avro_write_json(swb_avro_schema_root(sch), j, &b));
+                assert_int_equal(a.len, b.len);
+                assert_memory_equal(a.p, b.p, a.len);
+                json_decref(j);
+                /* refused: an unknown enum symbol, a required field left out */
+                f[3].s = "nope", f[3].len = 4;
+                a.len = 0;
+                assert_false(swb_avro_write_fields(swb_avro_schema_root(sch), f, 8, &a,
+                                                   why, sizeof(why)));
+                assert_non_null(strstr(why, "stage"));
+                f[3].s = "routed", f[3].len = 6;
+                a.len = 0;
+                assert_false(swb_avro_write_fields(swb_avro_schema_root(sch), f + 2, 6,
+                                                   &a, why, sizeof(why)));
+                assert_non_null(strstr(why, "event_id: missing"));
+        }
+        swb_buf_free(&a);
+        swb_buf_free(&b);
+        swb_avro_schema_destroy(sch);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_edge_cases),
             cmocka_unit_test(test_random_values),
             cmocka_unit_test(test_every_contract),
+            cmocka_unit_test(test_fields_match_json),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
