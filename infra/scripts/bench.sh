@@ -7,8 +7,10 @@ SHARED=$(cd "$(dirname "$0")/../../.." && pwd)/shared/data/clinc150
 tmp=$(mktemp -d)
 trap 'kill $(cat "$tmp/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 topics=()
-for t in raw.in raw.out sup.in route.hotel route.flight route.tour route.customer_service \
-         replies audit dlq; do topics+=(--topic "bench.$t"); done
+for r in 1 2 3; do
+  for t in raw.in raw.out sup.in route.hotel route.flight route.tour route.customer_service \
+           replies audit dlq; do topics+=(--topic "bench.r$r.$t"); done
+done
 "$BIN/swb-devbroker" --addr-file "$tmp/addr" "${topics[@]}" >/dev/null 2>"$tmp/broker.log" &
 echo $! > "$tmp/pid"
 for _ in $(seq 100); do [ -s "$tmp/addr" ] && break; sleep 0.1; done
@@ -21,7 +23,7 @@ if [ -f "$SHARED/val.tsv" ]; then
   "$BIN/swb-classify" --bench "$SHARED/val.tsv" "$SHARED/oos_val.tsv" | tail -n 4
 fi
 echo
-"$BIN/swb-bench" --brokers "$(cat "$tmp/addr")" --bin "$BIN" --count "${SWB_BENCH_COUNT:-20000}"
+"$BIN/swb-bench" --brokers "$(cat "$tmp/addr")" --bin "$BIN" --count "${BENCH_COUNT:-20000}"
 echo
 "$BIN/swb-bench-agent" --brokers "$(cat "$tmp/addr")" --bin "$BIN" \
-  --count "${SWB_BENCH_AGENT_COUNT:-2000}" --delay-ms 1000
+  --count "${BENCH_AGENT_COUNT:-2000}" --delay-ms 1000

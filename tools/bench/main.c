@@ -19,7 +19,10 @@
  *    Also the CPU time each contender's process (all its threads) spent over
  *    the same interval, per request: on a shared machine the less noisy of
  *    the two figures.
- * Topics (created by the dev broker, see infra/scripts/bench.sh): bench.*
+ * The pipeline runs 3 rounds (raw, then supervisor, each round on topics of
+ * its own) and prints each round and the medians: this machine is shared.
+ * Topics (created by the dev broker, see infra/scripts/bench.sh):
+ * bench.r<round>.*
  */
 #include <dirent.h>
 #include <inttypes.h>
@@ -344,29 +347,98 @@ static pid_t spawn(char *const argv[], const char *const env[][2])
         return pid;
 }
 
-int main(int argc, char **argv)
+#define ROUNDS 3
+
+static const char *bin = "build/bin";
+static char self[4096];
+static long count = 20000;
+
+/* "bench.r<round>.<suffix>" */
+static char *topic(int round, const char *suffix)
 {
-        static const char *const raw_out[] = {"bench.raw.out"};
-        static const char *const sup_out[] = {
-            "bench.route.hotel", "bench.route.flight", "bench.route.tour",
-            "bench.route.customer_service", "bench.replies"};
-        static const char *const sup_env[][2] = {
-            {"SWB_TOPIC_REQUESTS", "bench.sup.in"},
-            {"SWB_TOPIC_ROUTE_PREFIX", "bench.route."},
-            {"SWB_TOPIC_REPLIES", "bench.replies"},
-            {"SWB_TOPIC_AUDIT", "bench.audit"},
-            {"SWB_TOPIC_DLQ", "bench.dlq"},
-            {"SWB_REPLY_TOPIC_ALLOWED_PREFIXES", "bench.replies"},
-            {"SWB_GROUP_SUPERVISOR", "bench-supervisor"},
+        return swb_asprintf("bench.r%d.%s", round, suffix);
+}
+
+/* One round: the raw passthrough, then the supervisor, on topics of their own. */
+static bool run_round(int round, struct result *raw, struct result *sup)
+{
+        char *raw_in = topic(round, "raw.in"), *raw_out = topic(round, "raw.out");
+        char *sup_in = topic(round, "sup.in"), *prefix = topic(round, "route.");
+        char *replies = topic(round, "replies"), *audit = topic(round, "audit");
+        char *dlq = topic(round, "dlq"), *group = topic(round, "supervisor");
+        char *sup_out[] = {topic(round, "route.hotel"), topic(round, "route.flight"),
+                           topic(round, "route.tour"),
+                           topic(round, "route.customer_service"), replies};
+        const char *const sup_env[][2] = {
+            {"SWB_BROKERS", brokers},
+            {"SWB_TOPIC_REQUESTS", sup_in},
+            {"SWB_TOPIC_ROUTE_PREFIX", prefix},
+            {"SWB_TOPIC_REPLIES", replies},
+            {"SWB_TOPIC_AUDIT", audit},
+            {"SWB_TOPIC_DLQ", dlq},
+            {"SWB_REPLY_TOPIC_ALLOWED_PREFIXES", replies},
+            {"SWB_GROUP_SUPERVISOR", group},
             {"SWB_LOG_LEVEL", "warn"},
             {NULL, NULL},
         };
-        const char *bin = "build/bin", *pt_in = NULL, *pt_out = NULL;
-        long count = 20000;
-        char errstr[512], self[4096];
-        struct reader rr = {raw_out, 1, 0, 0, 0}, sr = {sup_out, 5, 0, 0, 0};
-        struct result raw, sup;
+        struct reader rr = {(const char *const *)&raw_out, 1, 0, 0, 0};
+        struct reader sr = {(const char *const *)sup_out, 5, 0, 0, 0};
         pid_t pid;
+
+        /* raw passthrough */
+        pthread_create(&rr.thr, NULL, reader_main, &rr);
+        {
+                char *args[] = {
+                    self,    "--brokers", (char *)brokers, "--passthrough", raw_in,
+                    raw_out, NULL};
+                pid = spawn(args, NULL);
+        }
+        *raw = timed_run(&rr, raw_in, count, pid);
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        __atomic_store_n(&rr.stop, 1, __ATOMIC_RELEASE);
+        pthread_join(rr.thr, NULL);
+
+        /* the real supervisor */
+        pthread_create(&sr.thr, NULL, reader_main, &sr);
+        {
+                char *path = swb_asprintf("%s/swb-supervisor", bin);
+                char *args[] = {path, NULL};
+                pid = spawn(args, sup_env);
+                swb_free(path);
+        }
+        *sup = timed_run(&sr, sup_in, count, pid);
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        __atomic_store_n(&sr.stop, 1, __ATOMIC_RELEASE);
+        pthread_join(sr.thr, NULL);
+
+        swb_free(raw_in), swb_free(raw_out), swb_free(sup_in), swb_free(prefix);
+        swb_free(audit), swb_free(dlq), swb_free(group);
+        for (int i = 0; i < 5; i++)
+                swb_free(sup_out[i]);
+        return raw->rate > 0 && sup->rate > 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+        return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+        qsort(v, (size_t)n, sizeof(*v), cmp_double);
+        return v[n / 2];
+}
+
+int main(int argc, char **argv)
+{
+        const char *pt_in = NULL, *pt_out = NULL;
+        char errstr[512];
+        double rate_ratio[ROUNDS], cpu_ratio[ROUNDS], raw_rate[ROUNDS],
+            sup_rate[ROUNDS];
+        double raw_cpu[ROUNDS], sup_cpu[ROUNDS];
         ssize_t n;
         int a;
 
@@ -407,55 +479,39 @@ int main(int argc, char **argv)
                bench_router(200000));
         fflush(stdout);
 
-        /* raw passthrough */
-        pthread_create(&rr.thr, NULL, reader_main, &rr);
-        {
-                char *args[] = {self,
-                                "--brokers",
-                                (char *)brokers,
-                                "--passthrough",
-                                "bench.raw.in",
-                                "bench.raw.out",
-                                NULL};
-                pid = spawn(args, NULL);
+        for (int r = 0; r < ROUNDS; r++) {
+                struct result raw, sup;
+                if (!run_round(r + 1, &raw, &sup)) {
+                        fprintf(stderr,
+                                "swb-bench: round %d: a pipeline did not deliver all "
+                                "outputs in time\n",
+                                r + 1);
+                        swb_codec_destroy(codec);
+                        return 1;
+                }
+                printf("pipeline round %d: raw %8.0f msg/s %6.2f us CPU/msg | "
+                       "supervisor %8.0f "
+                       "msg/s %6.2f us CPU/msg | ratio %.2f\n",
+                       r + 1, raw.rate, raw.cpu_us_msg, sup.rate, sup.cpu_us_msg,
+                       sup.rate / raw.rate);
+                fflush(stdout);
+                raw_rate[r] = raw.rate, sup_rate[r] = sup.rate;
+                raw_cpu[r] = raw.cpu_us_msg, sup_cpu[r] = sup.cpu_us_msg;
+                rate_ratio[r] = sup.rate / raw.rate;
+                cpu_ratio[r] = sup.cpu_us_msg / raw.cpu_us_msg;
         }
-        raw = timed_run(&rr, "bench.raw.in", count, pid);
-        kill(pid, SIGTERM);
-        waitpid(pid, NULL, 0);
-        __atomic_store_n(&rr.stop, 1, __ATOMIC_RELEASE);
-        pthread_join(rr.thr, NULL);
-
-        /* the real supervisor */
-        pthread_create(&sr.thr, NULL, reader_main, &sr);
-        {
-                char *path = swb_asprintf("%s/swb-supervisor", bin);
-                char *args[] = {path, NULL};
-                setenv("SWB_BROKERS", brokers, 1);
-                pid = spawn(args, sup_env);
-                swb_free(path);
-        }
-        sup = timed_run(&sr, "bench.sup.in", count, pid);
-        kill(pid, SIGTERM);
-        waitpid(pid, NULL, 0);
-        __atomic_store_n(&sr.stop, 1, __ATOMIC_RELEASE);
-        pthread_join(sr.thr, NULL);
         swb_codec_destroy(codec);
-
-        if (raw.rate < 0 || sup.rate < 0) {
-                fprintf(stderr,
-                        "swb-bench: a pipeline did not deliver all outputs in time\n");
-                return 1;
-        }
         printf(
-            "pipeline: raw librdkafka passthrough %8.0f msg/s  %6.2f us CPU/msg (%ld "
-            "requests)\n",
-            raw.rate, raw.cpu_us_msg, count);
-        printf("pipeline: swb-supervisor             %8.0f msg/s  %6.2f us CPU/msg "
-               "(each also "
-               "writes 3 audit events)\n",
-               sup.rate, sup.cpu_us_msg);
-        printf("pipeline: supervisor / passthrough   %8.2f (msg/s)  CPU per message "
-               "x%.1f\n",
-               sup.rate / raw.rate, sup.cpu_us_msg / raw.cpu_us_msg);
+            "pipeline: medians of %d rounds of %ld requests each (the supervisor also "
+            "writes 3 audit events per request)\n",
+            ROUNDS, count);
+        printf("pipeline: raw librdkafka passthrough %8.0f msg/s  %6.2f us CPU/msg\n",
+               median(raw_rate, ROUNDS), median(raw_cpu, ROUNDS));
+        printf("pipeline: swb-supervisor             %8.0f msg/s  %6.2f us CPU/msg\n",
+               median(sup_rate, ROUNDS), median(sup_cpu, ROUNDS));
+        printf(
+            "pipeline: supervisor / passthrough   %8.2f (msg/s, median of the rounds' "
+            "ratios); CPU per message x%.1f\n",
+            median(rate_ratio, ROUNDS), median(cpu_ratio, ROUNDS));
         return 0;
 }
