@@ -264,9 +264,13 @@ bool swb_avro_write_fields(const swb_avro_node_t *node, const swb_avro_fieldval_
                 const struct swb_avro_field *f = &node->fields[i];
                 const swb_avro_fieldval_t *v = NULL;
                 const swb_avro_node_t *t = f->type;
-                for (size_t k = 0; k < n && !v; k++)
-                        if (!strcmp(vals[k].name, f->name))
-                                v = &vals[k];
+                /* callers mostly give the fields in schema order: look at the
+                 * i-th first, then around */
+                for (size_t k = 0; k < n && !v; k++) {
+                        const swb_avro_fieldval_t *c = &vals[(i + k) % n];
+                        if (!strcmp(c->name, f->name))
+                                v = c;
+                }
                 if (!v) {
                         if (f->dflt && swb_avro_write_json(t, f->dflt, out))
                                 continue;

@@ -193,13 +193,14 @@ swb_err_t swb_job_audit_kv(swb_job_t *job, const char *stage, const char *agent,
                     SWB__S("stage", stage),
                     SWB__S("agent", agent),
                     {.name = "details", .kind = SWB_AVRO_V_STRMAP, .kv = d, .n_kv = n},
-                    SWB__L("created_at", swb_now_ms()),
                     SWB__L("tokens_in", usage ? usage->tokens_in : 0),
                     SWB__L("tokens_out", usage ? usage->tokens_out : 0),
                     {.name = "cost_usd",
                      .kind = SWB_AVRO_V_DOUBLE,
                      .d = usage ? usage->cost_usd : 0.0},
                     SWB__L("duration_ms", usage ? usage->duration_ms : 0),
+                    SWB__L("created_at",
+                           swb_now_ms()), /* schemas/AuditEvent.avsc order */
                 };
 #undef SWB__S
 #undef SWB__L
