@@ -14,31 +14,35 @@ swb_agent_t *swb_agent_new(const swb_config_t *cfg, const char *domain, char *er
         static const char *const l_agent[] = {"agent", NULL};
         static const char *const l_tool[] = {"agent", "tool", "outcome", NULL};
         static const char *const l_tname[] = {"tool", NULL};
-        static const double dur_b[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
-        static const double tool_b[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
+        static const double dur_b[] = {0.05, 0.1, 0.25, 0.5, 1,  2.5,
+                                       5,    10,  30,   60,  120};
+        static const double tool_b[] = {0.001, 0.005, 0.01, 0.025, 0.05,
+                                        0.1,   0.25,  0.5,  1,     5};
         const struct swb_agent_plugin *p = swb_agent_find(domain);
         swb_metrics_t *m = swb_metrics_default();
         swb_agent_t *a;
 
         if (!p) {
                 swb_seterr(errstr, errstr_size, SWB_ERR_CONFIG,
-                           "unknown domain \"%s\" (known: hotel, flight, tour, customer_service)",
+                           "unknown domain \"%s\" (known: hotel, flight, tour, "
+                           "customer_service)",
                            domain ? domain : "");
                 return NULL;
         }
         a = swb_calloc(1, sizeof(*a));
         a->cfg = cfg;
         a->plugin = p;
-        a->m_req = swb_metrics_counter(m, "swb_requests_total",
-                                       "Requests answered, by agent and outcome.", l_req);
+        a->m_req = swb_metrics_counter(
+            m, "swb_requests_total", "Requests answered, by agent and outcome.", l_req);
         a->m_dur = swb_metrics_histogram(m, "swb_request_duration_seconds",
-                                         "From the request's created_at to its reply.", l_agent,
-                                         dur_b, SWB_ARRAY_LEN(dur_b));
-        a->m_tool = swb_metrics_counter(m, "swb_tool_calls_total",
-                                        "Tool calls, by agent, tool and outcome.", l_tool);
+                                         "From the request's created_at to its reply.",
+                                         l_agent, dur_b, SWB_ARRAY_LEN(dur_b));
+        a->m_tool =
+            swb_metrics_counter(m, "swb_tool_calls_total",
+                                "Tool calls, by agent, tool and outcome.", l_tool);
         a->m_tool_dur = swb_metrics_histogram(m, "swb_tool_duration_seconds",
-                                              "Duration of tool calls.", l_tname, tool_b,
-                                              SWB_ARRAY_LEN(tool_b));
+                                              "Duration of tool calls.", l_tname,
+                                              tool_b, SWB_ARRAY_LEN(tool_b));
         if (swb_tools_check_table(p->tools, p->n_tools, errstr, errstr_size))
                 goto fail;
         a->tools_spec = swb_tools_openai_spec(p->tools, p->n_tools);
@@ -58,13 +62,15 @@ swb_agent_t *swb_agent_new(const swb_config_t *cfg, const char *domain, char *er
                         goto fail;
         }
         if (cfg->llm_url && *cfg->llm_url) {
-                if (swb_usage_model_new(cfg, cfg->llm_timeout_ms, true, cfg->llm_slow_ms,
-                                        &a->llm, &a->breaker, errstr, errstr_size))
+                if (swb_usage_model_new(cfg, cfg->llm_timeout_ms, true,
+                                        cfg->llm_slow_ms, &a->llm, &a->breaker, errstr,
+                                        errstr_size))
                         goto fail;
                 SWB_INFO(NULL, "%s agent answers with the model %s at %s", p->name,
                          cfg->llm_model, cfg->llm_url);
         } else
-                SWB_INFO(NULL, "%s agent answers with its deterministic planner (no llm.url)",
+                SWB_INFO(NULL,
+                         "%s agent answers with its deterministic planner (no llm.url)",
                          p->name);
         {
                 struct swb_tools_providers tp = {0};
@@ -76,7 +82,8 @@ swb_agent_t *swb_agent_new(const swb_config_t *cfg, const char *domain, char *er
                 swb_tools_set_providers(&tp);
         }
         if (!cfg->pg_url || !*cfg->pg_url)
-                SWB_WARN(NULL, "pg.url is not set: every tool call will fail as unavailable");
+                SWB_WARN(NULL,
+                         "pg.url is not set: every tool call will fail as unavailable");
         return a;
 fail:
         swb_agent_destroy(a);
@@ -98,9 +105,16 @@ void swb_agent_destroy(swb_agent_t *a)
         swb_free(a);
 }
 
+static bool swb__pg_up(void *opaque);
+
 void swb_agent_set_worker(swb_agent_t *a, swb_worker_t *w)
 {
         a->worker = w;
+        /* Without PostgreSQL no request can be answered: while it is down the
+         * worker pauses and holds the requests instead of retrying them. */
+        if (a->cfg->pg_url && *a->cfg->pg_url)
+                a->pg_dependency =
+                    !swb_worker_add_dependency(w, "postgres", swb__pg_up, a);
 }
 
 void swb_agent_poll(void *opaque, int timeout_ms)
@@ -113,13 +127,15 @@ void swb_agent_poll(void *opaque, int timeout_ms)
 }
 
 static swb_err_t swb__inbox_put(swb_agent_t *a, const json_t *req, const char *reply_id,
-                                const char *text, const char *status, const swb_corr_t *corr);
+                                const char *text, const char *status,
+                                const swb_corr_t *corr);
 
 /* ------------------------------------------------------------------ runs */
 
 struct swb_agent_run *swb__agent_run_from_ctx(const struct swb_agent_ctx *ctx)
 {
-        return (struct swb_agent_run *)((char *)ctx - offsetof(struct swb_agent_run, ctx));
+        return (struct swb_agent_run *)((char *)ctx -
+                                        offsetof(struct swb_agent_run, ctx));
 }
 
 void swb__agent_run_destroy(struct swb_agent_run *run)
@@ -135,13 +151,13 @@ void swb__agent_run_destroy(struct swb_agent_run *run)
 void swb__agent_stream(struct swb_agent_run *run, const char *kind, const char *text,
                        const char *tool)
 {
-        json_t *ev = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I}", "request_id",
-                               json_string_value(json_object_get(run->req, "request_id")),
-                               "session_id",
-                               json_string_value(json_object_get(run->req, "session_id")),
-                               "reply_id", run->reply_id, "seq", run->seq++, "kind", kind,
-                               "agent", run->a->plugin->name, "text", text ? text : "", "tool",
-                               tool ? tool : "", "created_at", (json_int_t)swb_now_ms());
+        json_t *ev = json_pack(
+            "{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I}", "request_id",
+            json_string_value(json_object_get(run->req, "request_id")), "session_id",
+            json_string_value(json_object_get(run->req, "session_id")), "reply_id",
+            run->reply_id, "seq", run->seq++, "kind", kind, "agent",
+            run->a->plugin->name, "text", text ? text : "", "tool", tool ? tool : "",
+            "created_at", (json_int_t)swb_now_ms());
         if (swb_job_produce(run->job, run->a->cfg->topic_stream,
                             json_string_value(json_object_get(run->req, "session_id")),
                             SWB_MSG_STREAM_EVENT, ev))
@@ -149,16 +165,20 @@ void swb__agent_stream(struct swb_agent_run *run, const char *kind, const char *
         json_decref(ev);
 }
 
-swb_err_t swb__agent_reply(struct swb_agent_run *run, const char *text, const char *status)
+swb_err_t swb__agent_reply(struct swb_agent_run *run, const char *text,
+                           const char *status)
 {
         swb_agent_t *a = run->a;
         int64_t created = json_integer_value(json_object_get(run->req, "created_at"));
-        swb_err_t err = swb__inbox_put(a, run->req, run->reply_id, text, status, run->ctx.corr);
+        swb_err_t err =
+            swb__inbox_put(a, run->req, run->reply_id, text, status, run->ctx.corr);
         if (err)
-                return err; /* retriable: handled again, tools replay their first results */
+                return err; /* retriable: handled again, tools replay their first
+                               results */
         if ((err = swb_job_reply(run->job, a->plugin->name, text, status)))
                 return err;
-        swb_session_record(a->sessions, json_string_value(json_object_get(run->req, "session_id")),
+        swb_session_record(a->sessions,
+                           json_string_value(json_object_get(run->req, "session_id")),
                            NULL, "assistant", text, a->plugin->name);
         swb_metric_inc2(a->m_req, a->plugin->name, status, 1);
         if (created > 0)
@@ -170,8 +190,8 @@ swb_err_t swb__agent_reply(struct swb_agent_run *run, const char *text, const ch
 swb_err_t swb__agent_escalate(struct swb_agent_run *run)
 {
         swb_agent_t *a = run->a;
-        static const char *const route_fields[] = {"domain", "intent", "confidence", "method",
-                                                   "routed_at"};
+        static const char *const route_fields[] = {"domain", "intent", "confidence",
+                                                   "method", "routed_at"};
         json_t *back = json_deep_copy(run->req), *md, *d;
         swb_err_t err;
         size_t i;
@@ -181,16 +201,18 @@ swb_err_t swb__agent_escalate(struct swb_agent_run *run)
         if (!json_is_object(md))
                 json_object_set_new(back, "metadata", md = json_object());
         json_object_set_new(md, "swb.escalated_from", json_string(a->plugin->name));
-        err = swb_job_produce(run->job, a->cfg->topic_requests,
-                              json_string_value(json_object_get(run->req, "session_id")),
-                              SWB_MSG_AGENT_REQUEST, back);
+        err =
+            swb_job_produce(run->job, a->cfg->topic_requests,
+                            json_string_value(json_object_get(run->req, "session_id")),
+                            SWB_MSG_AGENT_REQUEST, back);
         json_decref(back);
         if (err)
                 return err;
         SWB_INFO(run->ctx.corr, "%s agent hands the request back to the supervisor",
                  a->plugin->name);
         swb_metric_inc2(a->m_req, a->plugin->name, "escalated", 1);
-        d = json_pack("{s:s, s:s}", "escalated_to", "supervisor", "topic", a->cfg->topic_requests);
+        d = json_pack("{s:s, s:s}", "escalated_to", "supervisor", "topic",
+                      a->cfg->topic_requests);
         err = swb_job_audit(run->job, "routed", a->plugin->name, "escalation", d);
         json_decref(d);
         return err;
@@ -231,13 +253,40 @@ static void swb__pg_broken(swb_agent_t *a, swb_err_t err)
         }
 }
 
+/* The worker's dependency probe: does PostgreSQL answer `SELECT 1` now, on
+ * the agent's own connection (connecting afresh when there is none)? Quiet:
+ * the worker logs the outage once. */
+static bool swb__pg_up(void *opaque)
+{
+        swb_agent_t *a = opaque;
+        char errstr[512];
+        if (!a->pg && !(a->pg = swb_pg_new(a->cfg->pg_url, errstr, sizeof(errstr))))
+                return false;
+        if (swb_pg_ping(a->pg))
+                return true;
+        swb_pg_destroy(a->pg);
+        a->pg = NULL;
+        return false;
+}
+
+void swb__agent_failed(swb_agent_t *a, swb_job_t *job, swb_err_t err)
+{
+        /* A retriable failure is PostgreSQL's outage when PostgreSQL does not
+         * answer now; anything else (a model 429, a serialization failure, a
+         * produce error) keeps the ordinary retry path. */
+        if (!err || !swb_err_is_retriable(err) || !a->pg_dependency)
+                return;
+        if (!swb_worker_dependency_up(a->worker, "postgres") || !swb__pg_up(a))
+                swb_job_dependency_down(job, "postgres");
+}
+
 /*
  * The inbox (swb_inbox): the reply an agent gave to a request, written before
  * the reply is produced. A redelivered request is answered from it: same
  * reply_id, no tool and no model call. Without pg.url there is no inbox.
  */
-static swb_err_t swb__inbox_get(swb_agent_t *a, const json_t *req, const swb_corr_t *corr,
-                                json_t **stored)
+static swb_err_t swb__inbox_get(swb_agent_t *a, const json_t *req,
+                                const swb_corr_t *corr, json_t **stored)
 {
         const char *params[2] = {a->plugin->name,
                                  json_string_value(json_object_get(req, "request_id"))};
@@ -264,22 +313,24 @@ static swb_err_t swb__inbox_get(swb_agent_t *a, const json_t *req, const swb_cor
 }
 
 static swb_err_t swb__inbox_put(swb_agent_t *a, const json_t *req, const char *reply_id,
-                                const char *text, const char *status, const swb_corr_t *corr)
+                                const char *text, const char *status,
+                                const swb_corr_t *corr)
 {
         json_t *doc = json_pack("{s:s, s:s}", "text", text, "status", status);
         char *body = json_dumps(doc, JSON_COMPACT), errstr[512];
         const char *params[4] = {a->plugin->name,
-                                 json_string_value(json_object_get(req, "request_id")), reply_id,
-                                 body};
+                                 json_string_value(json_object_get(req, "request_id")),
+                                 reply_id, body};
         PGresult *res = NULL;
         swb_err_t err;
         swb_pg_t *pg = swb__pg(a, corr, &err);
         if (pg) {
-                err = swb_pg_exec(pg,
-                                  "INSERT INTO swb_inbox (agent, request_id, reply_id, reply) "
-                                  "VALUES ($1, $2, $3, convert_to($4, 'UTF8')) "
-                                  "ON CONFLICT (agent, request_id) DO NOTHING",
-                                  4, params, &res, errstr, sizeof(errstr));
+                err = swb_pg_exec(
+                    pg,
+                    "INSERT INTO swb_inbox (agent, request_id, reply_id, reply) "
+                    "VALUES ($1, $2, $3, convert_to($4, 'UTF8')) "
+                    "ON CONFLICT (agent, request_id) DO NOTHING",
+                    4, params, &res, errstr, sizeof(errstr));
                 if (err) {
                         SWB_WARN(corr, "inbox write: %s", errstr);
                         swb__pg_broken(a, err);
@@ -322,13 +373,17 @@ swb_err_t swb_agent_call_tool(const struct swb_agent_ctx *ctx, const char *tool,
 
         swb__agent_stream(run, "tool_start", NULL, tool);
         t0 = swb_mono_ms();
-        err = swb_tools_call(a->plugin->tools, a->plugin->n_tools, tool, &tc, args, result);
+        err = swb_tools_call(a->plugin->tools, a->plugin->n_tools, tool, &tc, args,
+                             result);
         snprintf(ms, sizeof(ms), "%lld", (long long)(swb_mono_ms() - t0));
-        outcome = err ? swb_err2str(err) : swb_tools_is_error(*result, &code) ? code : "ok";
-        swb_metric_inc(a->m_tool, (const char *const[]){a->plugin->name, tool, outcome}, 1);
+        outcome = err                                  ? swb_err2str(err)
+                  : swb_tools_is_error(*result, &code) ? code
+                                                       : "ok";
+        swb_metric_inc(a->m_tool, (const char *const[]){a->plugin->name, tool, outcome},
+                       1);
         swb_metric_observe1(a->m_tool_dur, tool, (double)(swb_mono_ms() - t0) / 1000.0);
-        d = json_pack("{s:s, s:s, s:s, s:s}", "tool", tool, "outcome", outcome, "call_id",
-                      call_id, "duration_ms", ms);
+        d = json_pack("{s:s, s:s, s:s, s:s}", "tool", tool, "outcome", outcome,
+                      "call_id", call_id, "duration_ms", ms);
         swb_job_audit(run->job, "tool_called", a->plugin->name, call_id, d);
         json_decref(d);
         swb__agent_stream(run, "tool_end", outcome, tool);
@@ -361,17 +416,17 @@ static swb_err_t swb__plan(struct swb_agent_run *run, char *errstr, size_t errst
         return err;
 }
 
-swb_err_t swb_agent_handle(void *opaque, swb_job_t *job, const rd_kafka_message_t *msg,
-                           char *errstr, size_t errstr_size)
+static swb_err_t swb__handle(swb_agent_t *a, swb_job_t *job,
+                             const rd_kafka_message_t *msg, char *errstr,
+                             size_t errstr_size)
 {
-        swb_agent_t *a = opaque;
         struct swb_agent_run *run;
         json_t *req = NULL;
         const char *domain;
         swb_err_t err;
 
-        err = swb_codec_decode(swb_worker_codec(a->worker), SWB_MSG_ROUTED_REQUEST, msg->payload,
-                               msg->len, NULL, &req, errstr, errstr_size);
+        err = swb_codec_decode(swb_worker_codec(a->worker), SWB_MSG_ROUTED_REQUEST,
+                               msg->payload, msg->len, NULL, &req, errstr, errstr_size);
         if (err)
                 return err;
         swb_job_set_request(job, req);
@@ -384,21 +439,24 @@ swb_err_t swb_agent_handle(void *opaque, swb_job_t *job, const rd_kafka_message_
         }
         if ((err = swb_job_audit(job, "received", a->plugin->name, NULL, NULL))) {
                 json_decref(req);
-                return swb_seterr(errstr, errstr_size, err, "producing the audit failed");
+                return swb_seterr(errstr, errstr_size, err,
+                                  "producing the audit failed");
         }
         {
                 json_t *stored = NULL;
                 if ((err = swb__inbox_get(a, req, swb_job_corr(job), &stored))) {
                         json_decref(req);
-                        return swb_seterr(errstr, errstr_size, err, "inbox unavailable");
+                        return swb_seterr(errstr, errstr_size, err,
+                                          "inbox unavailable");
                 }
                 if (stored) {
                         /* answered before: the same reply again, nothing re-executed */
-                        SWB_INFO(swb_job_corr(job), "redelivered request: replying from the inbox");
+                        SWB_INFO(swb_job_corr(job),
+                                 "redelivered request: replying from the inbox");
                         err = swb_job_reply(
-                                job, a->plugin->name,
-                                swb__str(json_object_get(stored, "text"), ""),
-                                swb__str(json_object_get(stored, "status"), "ok"));
+                            job, a->plugin->name,
+                            swb__str(json_object_get(stored, "text"), ""),
+                            swb__str(json_object_get(stored, "status"), "ok"));
                         json_decref(stored);
                         json_decref(req);
                         return err;
@@ -410,10 +468,10 @@ swb_err_t swb_agent_handle(void *opaque, swb_job_t *job, const rd_kafka_message_
         run->job = job;
         run->req = req;
         swb_id_derive(run->reply_id, "reply",
-                      json_string_value(json_object_get(req, "request_id")), a->plugin->name,
-                      NULL);
-        run->turns = swb_session_turns(a->sessions,
-                                       json_string_value(json_object_get(req, "session_id")));
+                      json_string_value(json_object_get(req, "request_id")),
+                      a->plugin->name, NULL);
+        run->turns = swb_session_turns(
+            a->sessions, json_string_value(json_object_get(req, "session_id")));
         run->ctx.cfg = a->cfg;
         run->ctx.request = req;
         run->ctx.text = json_string_value(json_object_get(req, "text"));
@@ -424,10 +482,20 @@ swb_err_t swb_agent_handle(void *opaque, swb_job_t *job, const rd_kafka_message_
         run->ctx.job = job;
 
         if (a->llm)
-                return swb__agent_llm_start(run, errstr, errstr_size); /* owns run now */
+                return swb__agent_llm_start(run, errstr,
+                                            errstr_size); /* owns run now */
         err = swb__plan(run, errstr, errstr_size);
         if (err && !*errstr)
                 swb_seterr(errstr, errstr_size, err, "answering failed");
         swb__agent_run_destroy(run);
+        return err;
+}
+
+swb_err_t swb_agent_handle(void *opaque, swb_job_t *job, const rd_kafka_message_t *msg,
+                           char *errstr, size_t errstr_size)
+{
+        swb_agent_t *a = opaque;
+        swb_err_t err = swb__handle(a, job, msg, errstr, errstr_size);
+        swb__agent_failed(a, job, err);
         return err;
 }

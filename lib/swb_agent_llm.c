@@ -38,8 +38,8 @@ static swb_err_t swb__call(struct swb_agent_run *run)
                 extra = json_pack("{s:s}", "tool_choice", "none"); /* answer now */
         o.extra = extra;
         o.request_id = json_string_value(json_object_get(run->req, "request_id"));
-        err = swb_llm_call(a->llm, run->messages, a->tools_spec, &o, swb__done, swb__on_delta,
-                           run);
+        err = swb_llm_call(a->llm, run->messages, a->tools_spec, &o, swb__done,
+                           swb__on_delta, run);
         json_decref(extra);
         return err;
 }
@@ -48,6 +48,7 @@ static swb_err_t swb__call(struct swb_agent_run *run)
 static void swb__finish(struct swb_agent_run *run, swb_err_t err, const char *errstr)
 {
         swb_job_t *job = run->job;
+        swb__agent_failed(run->a, job, err);
         swb__agent_run_destroy(run);
         swb_job_complete(job, err, errstr);
 }
@@ -59,28 +60,30 @@ static swb_err_t swb__run_tools(struct swb_agent_run *run, const swb_llm_result_
         for (i = 0; i < res->n_tool_calls; i++) {
                 const swb_llm_tool_call_t *tc = &res->tool_calls[i];
                 json_error_t jerr;
-                json_t *args = json_loads(tc->arguments ? tc->arguments : "{}", 0, &jerr);
+                json_t *args =
+                    json_loads(tc->arguments ? tc->arguments : "{}", 0, &jerr);
                 json_t *result = NULL;
                 char call_id[32], *content;
                 swb_err_t err;
                 snprintf(call_id, sizeof(call_id), "r%d-c%zu", run->round, i);
                 if (!json_is_object(args)) {
-                        result = json_pack("{s:{s:s, s:s}}", "error", "code", "invalid_argument",
-                                           "message", "arguments are not a JSON object");
+                        result = json_pack("{s:{s:s, s:s}}", "error", "code",
+                                           "invalid_argument", "message",
+                                           "arguments are not a JSON object");
                         err = SWB_OK;
                 } else
-                        err = swb_agent_call_tool(&run->ctx, tc->name ? tc->name : "", args,
-                                                  call_id, &result);
+                        err = swb_agent_call_tool(&run->ctx, tc->name ? tc->name : "",
+                                                  args, call_id, &result);
                 json_decref(args);
                 if (err) {
                         json_decref(result);
                         return err;
                 }
                 content = json_dumps(result, JSON_COMPACT);
-                json_array_append_new(run->messages,
-                                      json_pack("{s:s, s:s, s:s}", "role", "tool",
-                                                "tool_call_id", tc->id ? tc->id : call_id,
-                                                "content", content));
+                json_array_append_new(
+                    run->messages,
+                    json_pack("{s:s, s:s, s:s}", "role", "tool", "tool_call_id",
+                              tc->id ? tc->id : call_id, "content", content));
                 free(content);
                 json_decref(result);
         }
@@ -89,7 +92,8 @@ static swb_err_t swb__run_tools(struct swb_agent_run *run, const swb_llm_result_
 
 /* No model for this run (it failed, its circuit is open, or it asked us to
  * wait): the deterministic planner answers, and the audit says why. */
-static void swb__without_model(struct swb_agent_run *run, const char *why, const char *disc)
+static void swb__without_model(struct swb_agent_run *run, const char *why,
+                               const char *disc)
 {
         swb_agent_t *a = run->a;
         struct swb_agent_answer ans = {0};
@@ -138,7 +142,8 @@ void swb__agent_llm_pump(swb_agent_t *a)
 {
         while (a->wait_head) {
                 struct swb_agent_run *run = a->wait_head;
-                swb_err_t err = swb_breaker_acquire(a->breaker, (int)swb_llm_inflight(a->llm));
+                swb_err_t err =
+                    swb_breaker_acquire(a->breaker, (int)swb_llm_inflight(a->llm));
                 if (err == SWB_ERR_CONFLICT)
                         return;
                 a->wait_head = run->next_wait;
@@ -165,23 +170,27 @@ static void swb__done(void *opaque, swb_llm_result_t *res)
 
         run->round++;
         u.cost_usd = swb_usage_account(a->usage, model, res);
-        swb_budget_add(a->budget, json_string_value(json_object_get(run->req, "user_id")),
-                       json_string_value(json_object_get(run->req, "tenant_id")), u.cost_usd,
-                       time(NULL), run->ctx.corr);
+        swb_budget_add(a->budget,
+                       json_string_value(json_object_get(run->req, "user_id")),
+                       json_string_value(json_object_get(run->req, "tenant_id")),
+                       u.cost_usd, time(NULL), run->ctx.corr);
         u.tokens_in = res->has_usage ? res->usage.prompt_tokens : 0;
         u.tokens_out = res->has_usage ? res->usage.completion_tokens : 0;
         u.duration_ms = res->latency_ms;
         snprintf(disc, sizeof(disc), "round-%d", run->round);
         snprintf(ncalls, sizeof(ncalls), "%zu", res->n_tool_calls);
-        d = json_pack("{s:s, s:s, s:s, s:s}", "purpose", "answer", "model", model, "outcome",
-                      res->err ? swb_err2str(res->err) : "ok", "tool_calls", ncalls);
+        d = json_pack("{s:s, s:s, s:s, s:s}", "purpose", "answer", "model", model,
+                      "outcome", res->err ? swb_err2str(res->err) : "ok", "tool_calls",
+                      ncalls);
         if (swb_job_audit_usage(run->job, "model_called", a->plugin->name, disc, d, &u))
-                SWB_WARN(run->ctx.corr, "the model_called audit event could not be queued");
+                SWB_WARN(run->ctx.corr,
+                         "the model_called audit event could not be queued");
         json_decref(d);
 
         swb_breaker_release(a->breaker, res->err, res->latency_ms, res->retry_after_ms);
         if (res->err) {
-                SWB_WARN(run->ctx.corr, "model call failed (%s: %s); the planner answers",
+                SWB_WARN(run->ctx.corr,
+                         "model call failed (%s: %s); the planner answers",
                          swb_err2str(res->err), res->errmsg);
                 swb__without_model(run, swb_err2str(res->err), disc);
                 swb_llm_result_destroy(res);
@@ -211,14 +220,15 @@ static bool swb__budget_refused(struct swb_agent_run *run, swb_err_t *err, char 
         swb_agent_t *a = run->a;
         const char *user = json_string_value(json_object_get(run->req, "user_id"));
         const char *tenant = json_string_value(json_object_get(run->req, "tenant_id"));
-        swb_budget_scope_t over = swb_budget_check(a->budget, user, tenant, time(NULL),
-                                                   run->ctx.corr);
+        swb_budget_scope_t over =
+            swb_budget_check(a->budget, user, tenant, time(NULL), run->ctx.corr);
         const char *text = swb_budget_message(over, run->ctx.locale);
         json_t *d;
         if (!over)
                 return false;
-        d = json_pack("{s:s, s:s, s:s}", "reason", "budget", "scope", swb_budget_scope_who(over),
-                      "period", swb_budget_scope_period(over));
+        d = json_pack("{s:s, s:s, s:s}", "reason", "budget", "scope",
+                      swb_budget_scope_who(over), "period",
+                      swb_budget_scope_period(over));
         *err = swb_job_audit(run->job, "rejected", a->plugin->name, "budget", d);
         json_decref(d);
         swb__agent_stream(run, "start", NULL, NULL);
@@ -227,12 +237,14 @@ static bool swb__budget_refused(struct swb_agent_run *run, swb_err_t *err, char 
         if (!*err)
                 *err = swb__agent_reply(run, text, "rejected");
         if (*err)
-                swb_seterr(errstr, errstr_size, *err, "answering past the budget failed");
+                swb_seterr(errstr, errstr_size, *err,
+                           "answering past the budget failed");
         swb__agent_run_destroy(run);
         return true;
 }
 
-swb_err_t swb__agent_llm_start(struct swb_agent_run *run, char *errstr, size_t errstr_size)
+swb_err_t swb__agent_llm_start(struct swb_agent_run *run, char *errstr,
+                               size_t errstr_size)
 {
         swb_agent_t *a = run->a;
         const char *text = run->ctx.text;
@@ -246,14 +258,15 @@ swb_err_t swb__agent_llm_start(struct swb_agent_run *run, char *errstr, size_t e
                 return err; /* answered without the model */
         gmtime_r(&now, &tm);
         strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-        sys = swb_asprintf("%s\nThe user's locale is %s; answer in the user's language. "
-                           "Today is %s. Use the tools for facts; never invent ids or prices.",
-                           a->plugin->system_prompt ? a->plugin->system_prompt
-                                                    : a->plugin->description,
-                           run->ctx.locale ? run->ctx.locale : "en", today);
+        sys = swb_asprintf(
+            "%s\nThe user's locale is %s; answer in the user's language. "
+            "Today is %s. Use the tools for facts; never invent ids or prices.",
+            a->plugin->system_prompt ? a->plugin->system_prompt
+                                     : a->plugin->description,
+            run->ctx.locale ? run->ctx.locale : "en", today);
         run->messages = json_array();
-        json_array_append_new(run->messages,
-                              json_pack("{s:s, s:s}", "role", "system", "content", sys));
+        json_array_append_new(
+            run->messages, json_pack("{s:s, s:s}", "role", "system", "content", sys));
         swb_free(sys);
         /* the supervisor already recorded this request as the last user turn */
         if (n) {
@@ -266,10 +279,11 @@ swb_err_t swb__agent_llm_start(struct swb_agent_run *run, char *errstr, size_t e
         for (i = 0; i < n; i++) {
                 json_t *t = json_array_get(run->turns, i);
                 const char *r = json_string_value(json_object_get(t, "role"));
-                json_array_append_new(run->messages,
-                                      json_pack("{s:s, s:O}", "role",
-                                                r && !strcmp(r, "assistant") ? "assistant" : "user",
-                                                "content", json_object_get(t, "text")));
+                json_array_append_new(
+                    run->messages,
+                    json_pack("{s:s, s:O}", "role",
+                              r && !strcmp(r, "assistant") ? "assistant" : "user",
+                              "content", json_object_get(t, "text")));
         }
         json_array_append_new(run->messages,
                               json_pack("{s:s, s:s}", "role", "user", "content", text));

@@ -13,6 +13,7 @@
 static swb_worker_t *swb__signal_worker;
 
 static void swb__handle(swb_worker_t *w, swb_job_t *job);
+static void swb__start(swb_worker_t *w, swb_job_t *job);
 
 /* --------------------------------------------------------------- the live set */
 
@@ -47,27 +48,33 @@ static void swb__job_destroy(swb_job_t *job)
         swb_free(job);
 }
 
+static void swb__ready_append(swb_worker_t *w, swb_job_t *job)
+{
+        job->next = NULL;
+        if (w->ready_tail)
+                w->ready_tail->next = job;
+        else
+                w->ready_head = job;
+        w->ready_tail = job;
+}
+
 /* The job leaves the worker: give its key's turn to the next message of that key. */
 static void swb__job_finish(swb_worker_t *w, swb_job_t *job)
 {
         swb__live_del(w, job);
         if (job->keyed) {
-                swb_job_t *next = swb_keyq_done(w->keys, job->msg->key, job->msg->key_len);
-                if (next) {
-                        next->next = NULL;
-                        if (w->ready_tail)
-                                w->ready_tail->next = next;
-                        else
-                                w->ready_head = next;
-                        w->ready_tail = next;
-                }
+                swb_job_t *next =
+                    swb_keyq_done(w->keys, job->msg->key, job->msg->key_len);
+                if (next)
+                        swb__ready_append(w, next);
         }
         swb__job_destroy(job);
 }
 
 /* -------------------------------------------------------------- callbacks */
 
-static void swb__dr_cb(void *opaque, void *msg_opaque, swb_err_t err, const char *errstr)
+static void swb__dr_cb(void *opaque, void *msg_opaque, swb_err_t err,
+                       const char *errstr)
 {
         swb_job_t *job = msg_opaque;
         if (!job)
@@ -125,8 +132,21 @@ static void swb__revoke_cb(void *opaque, const rd_kafka_topic_partition_list_t *
         for (i = 0; i < parts->cnt; i++) {
                 struct swb__tp tp = {parts->elems[i].topic, parts->elems[i].partition};
                 swb_job_t **r;
-                /* waiting and ready jobs of the partition are simply dropped */
+                /* waiting, held and ready jobs of the partition are simply dropped */
                 swb_keyq_remove_if(w->keys, swb__job_in_tp, swb__drop_waiting, &tp);
+                for (r = &w->held_head; *r;) {
+                        if (swb__job_in_tp(*r, &tp)) {
+                                swb_job_t *job = *r;
+                                *r = job->next;
+                                w->held_cnt--;
+                                job->orphaned = true;
+                                swb__job_finish(w, job);
+                        } else
+                                r = &(*r)->next;
+                }
+                w->held_tail = NULL;
+                for (r = &w->held_head; *r; r = &(*r)->next)
+                        w->held_tail = *r;
                 for (r = &w->ready_head; *r;) {
                         if (swb__job_in_tp(*r, &tp)) {
                                 swb_job_t *job = *r;
@@ -149,11 +169,13 @@ static void swb__revoke_cb(void *opaque, const rd_kafka_topic_partition_list_t *
 
 /* ------------------------------------------------------------- lifecycle */
 
-swb_worker_t *swb_worker_new(const swb_config_t *cfg, const struct swb_worker_spec *spec,
-                             char *errstr, size_t errstr_size)
+swb_worker_t *swb_worker_new(const swb_config_t *cfg,
+                             const struct swb_worker_spec *spec, char *errstr,
+                             size_t errstr_size)
 {
         static const char *const topic_label[] = {"topic", NULL};
         static const char *const reason_label[] = {"reason", NULL};
+        static const char *const dep_label[] = {"dependency", NULL};
         swb_worker_t *w = swb_calloc(1, sizeof(*w));
 
         w->cfg = cfg;
@@ -162,21 +184,35 @@ swb_worker_t *swb_worker_new(const swb_config_t *cfg, const struct swb_worker_sp
         w->keys = swb_keyq_new();
         w->metrics = swb_metrics_default();
         swb_metrics_register_build_info(w->metrics, SWB_VERSION);
-        w->m_consumed = swb_metrics_counter(w->metrics, "swb_messages_consumed_total",
-                                            "Messages consumed, by topic.", topic_label);
-        w->m_produced = swb_metrics_counter(w->metrics, "swb_messages_produced_total",
-                                            "Messages produced, by topic.", topic_label);
-        w->m_dlq = swb_metrics_counter(w->metrics, "swb_dlq_total",
-                                       "Messages dead-lettered, by reason.", reason_label);
-        w->m_inflight = swb_metrics_gauge(w->metrics, "swb_inflight_requests",
-                                          "Messages consumed and not yet finished.", NULL);
+        w->m_consumed =
+            swb_metrics_counter(w->metrics, "swb_messages_consumed_total",
+                                "Messages consumed, by topic.", topic_label);
+        w->m_produced =
+            swb_metrics_counter(w->metrics, "swb_messages_produced_total",
+                                "Messages produced, by topic.", topic_label);
+        w->m_dlq =
+            swb_metrics_counter(w->metrics, "swb_dlq_total",
+                                "Messages dead-lettered, by reason.", reason_label);
+        w->m_inflight =
+            swb_metrics_gauge(w->metrics, "swb_inflight_requests",
+                              "Messages consumed and not yet finished.", NULL);
+        w->m_dep_up = swb_metrics_gauge(
+            w->metrics, "swb_dependency_up",
+            "0 while a dependency the handler needs is down (consumption paused, its "
+            "messages held), else 1.",
+            dep_label);
+        w->m_dep_outages = swb_metrics_counter(
+            w->metrics, "swb_dependency_outages_total",
+            "Times the worker paused consumption because a dependency was down.",
+            dep_label);
 
         if (!(w->codec = swb_codec_new(cfg->schema_registry_url, errstr, errstr_size)))
                 goto fail;
         if (!(w->producer = swb_producer_new(cfg, swb__dr_cb, w, errstr, errstr_size)))
                 goto fail;
-        if (!(w->consumer = swb_consumer_new(cfg, spec->group_id, spec->topics, spec->topic_cnt,
-                                             swb__revoke_cb, w, errstr, errstr_size)))
+        if (!(w->consumer =
+                  swb_consumer_new(cfg, spec->group_id, spec->topics, spec->topic_cnt,
+                                   swb__revoke_cb, w, errstr, errstr_size)))
                 goto fail;
         if (!(w->http = swb_http_new(cfg->http_bind, cfg->http_port, w->metrics, errstr,
                                      errstr_size)))
@@ -184,11 +220,12 @@ swb_worker_t *swb_worker_new(const swb_config_t *cfg, const struct swb_worker_sp
         swb_http_add_check(w->http, "kafka", swb__check_kafka, w);
         if (cfg->run_dir && *cfg->run_dir) {
                 w->port_file = swb_asprintf("%s/%s.port", cfg->run_dir, cfg->name);
-                if (swb_http_write_port_file(w->http, w->port_file, errstr, errstr_size))
+                if (swb_http_write_port_file(w->http, w->port_file, errstr,
+                                             errstr_size))
                         goto fail;
         }
-        SWB_INFO(NULL, "%s started: group %s, http port %d", spec->component, spec->group_id,
-                 swb_http_port(w->http));
+        SWB_INFO(NULL, "%s started: group %s, http port %d", spec->component,
+                 spec->group_id, swb_http_port(w->http));
         return w;
 fail:
         swb_worker_destroy(w);
@@ -197,6 +234,7 @@ fail:
 
 void swb_worker_destroy(swb_worker_t *w)
 {
+        int i;
         if (!w)
                 return;
         if (swb__signal_worker == w)
@@ -215,6 +253,8 @@ void swb_worker_destroy(swb_worker_t *w)
         swb_keyq_destroy(w->keys);
         swb_codec_destroy(w->codec);
         swb_offsets_destroy(w->offsets);
+        for (i = 0; i < w->dep_cnt; i++)
+                swb_free(w->deps[i].name);
         swb_free(w);
 }
 
@@ -239,6 +279,44 @@ void swb_worker_install_signals(swb_worker_t *w)
 void swb_worker_stop(swb_worker_t *w)
 {
         w->stop = 1;
+}
+
+swb_err_t swb_worker_add_dependency(swb_worker_t *w, const char *name,
+                                    swb_worker_probe_cb *probe, void *opaque)
+{
+        struct swb__dep *d;
+        if (!name || !*name || !probe || w->dep_cnt == SWB__MAX_DEPS)
+                return SWB_ERR_INVALID_ARG;
+        d = &w->deps[w->dep_cnt++];
+        memset(d, 0, sizeof(*d));
+        d->name = swb_strdup(name);
+        d->probe = probe;
+        d->opaque = opaque;
+        swb_metric_set1(w->m_dep_up, d->name, 1);
+        swb_metric_inc1(w->m_dep_outages, d->name, 0);
+        return SWB_OK;
+}
+
+static int swb__dep_find(const swb_worker_t *w, const char *name)
+{
+        int i;
+        for (i = 0; name && i < w->dep_cnt; i++)
+                if (!strcmp(w->deps[i].name, name))
+                        return i;
+        return -1;
+}
+
+bool swb_worker_dependency_up(swb_worker_t *w, const char *name)
+{
+        int i = swb__dep_find(w, name);
+        return i < 0 || !w->deps[i].down;
+}
+
+void swb_job_dependency_down(swb_job_t *job, const char *name)
+{
+        int i = swb__dep_find(job->w, name);
+        if (i >= 0)
+                job->dep = i + 1;
 }
 
 swb_codec_t *swb_worker_codec(swb_worker_t *w)
@@ -271,7 +349,7 @@ static void swb__dead_letter(swb_worker_t *w, swb_job_t *job)
 
         snprintf(part, sizeof(part), "%" PRId32, m->partition);
         snprintf(off, sizeof(off), "%" PRId64, m->offset);
-        snprintf(att, sizeof(att), "%d", job->handlings);
+        snprintf(att, sizeof(att), "%d", job->handlings - job->dep_holds);
         snprintf(seen, sizeof(seen), "%" PRId64, job->first_seen_ms);
         h[0] = (swb_header_t){"swb.error", job->errclass, strlen(job->errclass)};
         h[1] = (swb_header_t){"swb.error.message", job->errmsg, strlen(job->errmsg)};
@@ -282,21 +360,24 @@ static void swb__dead_letter(swb_worker_t *w, swb_job_t *job)
         h[6] = (swb_header_t){"swb.attempts", att, strlen(att)};
         h[7] = (swb_header_t){"swb.first_seen", seen, strlen(seen)};
 
-        SWB_WARN(&job->corr, "dead-lettering %s[%s]@%s: %s: %s", topic, part, off, job->errclass,
-                 job->errmsg);
+        SWB_WARN(&job->corr, "dead-lettering %s[%s]@%s: %s: %s", topic, part, off,
+                 job->errclass, job->errmsg);
         job->dead_lettering = true;
         job->dlq_pending = false;
+        job->dep = 0;
         job->failed = SWB_OK;
-        job->refcnt = 1; /* held while queueing, so no delivery report can finish the job */
+        job->refcnt =
+            1; /* held while queueing, so no delivery report can finish the job */
         job->refcnt++;
-        if (swb_producer_send(w->producer, w->cfg->topic_dlq, m->key, m->key_len, m->payload,
-                              m->len, h, SWB_ARRAY_LEN(h), job)) {
+        if (swb_producer_send(w->producer, w->cfg->topic_dlq, m->key, m->key_len,
+                              m->payload, m->len, h, SWB_ARRAY_LEN(h), job)) {
                 job->refcnt--;
                 job->failed = SWB_ERR_KAFKA_RETRIABLE;
         } else
                 swb_metric_inc1(w->m_dlq, job->errclass, 1);
-        details = json_pack("{s:s, s:s, s:s, s:s, s:s}", "error", job->errclass, "message",
-                            job->errmsg, "topic", topic, "partition", part, "offset", off);
+        details =
+            json_pack("{s:s, s:s, s:s, s:s, s:s}", "error", job->errclass, "message",
+                      job->errmsg, "topic", topic, "partition", part, "offset", off);
         if (swb_job_audit(job, "dead_lettered", NULL, NULL, details))
                 job->failed = SWB_ERR_KAFKA_RETRIABLE;
         json_decref(details);
@@ -314,6 +395,7 @@ static void swb__handle(swb_worker_t *w, swb_job_t *job)
         job->handlings++;
         job->failed = SWB_OK;
         job->permanent = false;
+        job->dep = 0;
         job->refcnt = 1; /* the handler's hold */
         if (job->handlings == 1) {
                 if (!rd_kafka_message_headers(job->msg, &hdrs) && hdrs)
@@ -327,7 +409,8 @@ static void swb__handle(swb_worker_t *w, swb_job_t *job)
                                  "message of %zu bytes exceeds max.message.bytes %d",
                                  job->msg->len, w->cfg->max_message_bytes);
         else
-                err = w->spec.handle(w->spec.opaque, job, job->msg, errstr, sizeof(errstr));
+                err = w->spec.handle(w->spec.opaque, job, job->msg, errstr,
+                                     sizeof(errstr));
         if (err) {
                 if (job->deferred) { /* a handler that fails does not complete later */
                         job->deferred = false;
@@ -356,6 +439,126 @@ static int64_t swb__backoff(swb_worker_t *w, int attempt, int64_t retry_after_ms
         return d > retry_after_ms ? d : retry_after_ms;
 }
 
+/* ------------------------------------------------------------ dependencies */
+
+/* Back-off between probes of a down dependency: retry.backoff.ms doubling per
+ * failed probe, at most health.probe.interval.ms, +-50% jitter. */
+static int64_t swb__dep_backoff(swb_worker_t *w, int probes)
+{
+        int64_t d = w->cfg->retry_backoff_ms, max = w->cfg->health_probe_interval_ms;
+        unsigned r;
+        if (max < d)
+                max = d;
+        while (probes-- > 0 && d < max)
+                d *= 2;
+        if (d > max)
+                d = max;
+        r = (unsigned)swb_id_hash64(&d, sizeof(d), (uint64_t)swb_mono_ms()) % 1000;
+        return d / 2 + d * (int64_t)r / 1000;
+}
+
+static void swb__held_append(swb_worker_t *w, swb_job_t *job)
+{
+        job->next = NULL;
+        if (w->held_tail)
+                w->held_tail->next = job;
+        else
+                w->held_head = job;
+        w->held_tail = job;
+        w->held_cnt++;
+}
+
+/* A job failed because dependency `d` is down: hold it (it keeps its key's
+ * turn) and, on the first such failure, pause consumption and start probing. */
+static void swb__dep_hold(swb_worker_t *w, swb_job_t *job)
+{
+        struct swb__dep *d = &w->deps[job->dep - 1];
+        job->dep = 0;
+        job->dep_holds++;
+        job->failed = SWB_OK;
+        swb__held_append(w, job);
+        if (d->down)
+                return;
+        d->down = true;
+        d->down_since_ms = swb_mono_ms();
+        d->probes = 0;
+        d->next_probe_ms = d->down_since_ms + swb__dep_backoff(w, 0);
+        w->deps_down++;
+        swb_metric_set1(w->m_dep_up, d->name, 0);
+        swb_metric_inc1(w->m_dep_outages, d->name, 1);
+        SWB_WARN(
+            &job->corr,
+            "%s is down (%s): pausing consumption and holding its messages until it "
+            "answers again",
+            d->name, job->errmsg);
+}
+
+/* Probe the down dependencies that are due; when the last one answers, the
+ * held jobs are handled again, in the order they were held. */
+static void swb__dep_probe(swb_worker_t *w)
+{
+        int64_t now = swb_mono_ms();
+        int i;
+        for (i = 0; i < w->dep_cnt; i++) {
+                struct swb__dep *d = &w->deps[i];
+                if (!d->down || now < d->next_probe_ms)
+                        continue;
+                if (!d->probe(d->opaque)) {
+                        d->probes++;
+                        d->next_probe_ms =
+                            swb_mono_ms() + swb__dep_backoff(w, d->probes);
+                        continue;
+                }
+                d->down = false;
+                w->deps_down--;
+                swb_metric_set1(w->m_dep_up, d->name, 1);
+                SWB_INFO(
+                    NULL,
+                    "%s is back after %lld ms (%d probe(s)): resuming consumption, "
+                    "handling %zu held message(s) again",
+                    d->name, (long long)(swb_mono_ms() - d->down_since_ms),
+                    d->probes + 1, w->deps_down ? (size_t)0 : w->held_cnt);
+        }
+        if (w->deps_down)
+                return;
+        while (w->held_head) {
+                swb_job_t *job = w->held_head;
+                w->held_head = job->next;
+                w->held_cnt--;
+                swb__ready_append(w, job);
+        }
+        w->held_tail = NULL;
+}
+
+static void swb__run_ready(swb_worker_t *w);
+
+/* Shutting down while a dependency is down: held jobs are abandoned (never
+ * stored: the group handles them again later), and so are the messages of
+ * their keys that would get the turn next (they are held in turn). */
+static void swb__dep_abandon(swb_worker_t *w)
+{
+        while (w->held_head) {
+                while (w->held_head) {
+                        swb_job_t *job = w->held_head;
+                        w->held_head = job->next;
+                        w->held_cnt--;
+                        job->orphaned = true;
+                        swb__job_finish(w, job);
+                }
+                w->held_tail = NULL;
+                swb__run_ready(w); /* with a dependency down: holds them */
+        }
+}
+
+/* Handle a job whose turn came, or hold it while a dependency is down. */
+static void swb__start(swb_worker_t *w, swb_job_t *job)
+{
+        if (w->deps_down)
+                swb__held_append(w, job);
+        else
+                swb__handle(w, job);
+}
+
 void swb__job_release(swb_job_t *job)
 {
         swb_worker_t *w = job->w;
@@ -363,17 +566,28 @@ void swb__job_release(swb_job_t *job)
 
         if (--job->refcnt > 0)
                 return;
+        if (job->failed && !job->orphaned && job->dep && !job->permanent &&
+            !job->dead_lettering) {
+                swb__dep_hold(w, job); /* not an attempt: it waits for the dependency */
+                return;
+        }
         if (job->failed && !job->orphaned) {
                 /* Handle again, or dead-letter (again), from the poll loop: never
                  * from within a delivery callback, and after a back-off. The job
                  * keeps its key's turn, so the session's order holds. */
-                bool now = job->permanent && !job->dead_lettering; /* straight to the DLQ */
-                job->dlq_pending = job->dead_lettering || job->permanent ||
-                                   job->handlings >= w->cfg->retry_max_attempts;
+                bool now =
+                    job->permanent && !job->dead_lettering; /* straight to the DLQ */
+                job->dlq_pending =
+                    job->dead_lettering || job->permanent ||
+                    job->handlings - job->dep_holds >= w->cfg->retry_max_attempts;
                 job->retry_at_ms =
-                        now ? 0
-                            : swb_mono_ms() + swb__backoff(w, job->dead_lettering ? 3 : job->handlings,
-                                                           job->retry_after_ms);
+                    now ? 0
+                        : swb_mono_ms() +
+                              swb__backoff(w,
+                                           job->dead_lettering
+                                               ? 3
+                                               : job->handlings - job->dep_holds,
+                                           job->retry_after_ms);
                 job->dead_lettering = false;
                 job->next = w->retry_head;
                 w->retry_head = job;
@@ -381,9 +595,11 @@ void swb__job_release(swb_job_t *job)
         }
         if (!job->orphaned) {
                 const char *topic = rd_kafka_topic_name(job->msg->rkt);
-                off = swb_offsets_done(w->offsets, topic, job->msg->partition, job->msg->offset);
+                off = swb_offsets_done(w->offsets, topic, job->msg->partition,
+                                       job->msg->offset);
                 if (off >= 0)
-                        swb_consumer_store(w->consumer, topic, job->msg->partition, off);
+                        swb_consumer_store(w->consumer, topic, job->msg->partition,
+                                           off);
         }
         swb__job_finish(w, job);
 }
@@ -403,6 +619,8 @@ static void swb__run_retries(swb_worker_t *w)
                         w->retry_head = job;
                 } else if (job->dlq_pending) {
                         swb__dead_letter(w, job);
+                } else if (w->deps_down) {
+                        swb__held_append(w, job); /* it would fail the same way */
                 } else {
                         SWB_INFO(&job->corr, "handling again (attempt %d): %s",
                                  job->handlings + 1, job->errmsg);
@@ -419,7 +637,7 @@ static void swb__run_ready(swb_worker_t *w)
                 if (!w->ready_head)
                         w->ready_tail = NULL;
                 job->next = NULL;
-                swb__handle(w, job);
+                swb__start(w, job);
         }
 }
 
@@ -436,34 +654,40 @@ static void swb__consume(swb_worker_t *w, rd_kafka_message_t *m)
         /* Keyed messages wait for their key's turn; unkeyed ones run at once. */
         job->keyed = m->key_len > 0;
         if (!job->keyed || swb_keyq_push(w->keys, m->key, m->key_len, job))
-                swb__handle(w, job);
+                swb__start(w, job);
 }
 
-/* Past max.inflight: pause every assigned partition (polling goes on, so the
- * group membership is kept); resume below half. */
+/* Pause every assigned partition (polling goes on, so the group membership is
+ * kept) past max.inflight until below half, and while a dependency is down;
+ * pause again what a rebalance assigned meanwhile. */
 static void swb__flow_control(swb_worker_t *w)
 {
         rd_kafka_t *rk = swb_consumer_handle(w->consumer);
         rd_kafka_topic_partition_list_t *a = NULL;
         long reb = swb_consumer_rebalances(w->consumer);
-        bool want = w->live_cnt >= (size_t)w->cfg->max_inflight;
+        size_t max = (size_t)w->cfg->max_inflight;
+        bool busy = w->busy ? w->live_cnt > max / 2 : w->live_cnt >= max;
+        bool want = busy || w->deps_down > 0;
 
-        if (w->paused && w->live_cnt <= (size_t)w->cfg->max_inflight / 2)
-                want = false;
-        else if (w->paused)
-                want = true;
-        if (want == w->paused && (!want || reb == w->paused_rebalances))
+        if (want == w->paused && (!want || reb == w->paused_rebalances)) {
+                w->busy = busy;
                 return;
+        }
         if (rd_kafka_assignment(rk, &a) || !a)
                 return;
         if (want)
                 rd_kafka_pause_partitions(rk, a);
         else
                 rd_kafka_resume_partitions(rk, a);
-        if (want != w->paused)
+        /* the dependency lines say why they pause and resume */
+        if (want != w->paused && (want ? busy : w->busy))
                 SWB_INFO(NULL, "%s %d partition(s): %zu message(s) in flight",
                          want ? "pausing" : "resuming", a->cnt, w->live_cnt);
+        else if (want != w->paused)
+                SWB_DBG(NULL, "%s %d partition(s)%s", want ? "pausing" : "resuming",
+                        a->cnt, w->deps_down ? ": a dependency is down" : "");
         rd_kafka_topic_partition_list_destroy(a);
+        w->busy = busy;
         w->paused = want;
         w->paused_rebalances = reb;
 }
@@ -477,6 +701,8 @@ static void swb__step(swb_worker_t *w, int timeout_ms)
         swb_producer_poll(w->producer, 0);
         if (w->spec.poll)
                 w->spec.poll(w->spec.opaque, async && !m ? 10 : 0);
+        if (w->deps_down)
+                swb__dep_probe(w);
         swb__run_ready(w);
         if (w->retry_head)
                 swb__run_retries(w);
@@ -488,7 +714,8 @@ int swb_worker_run(swb_worker_t *w)
         int64_t deadline;
         while (!w->stop)
                 swb__step(w, 50);
-        SWB_INFO(NULL, "stopping: draining %zu in-flight message(s)", w->live_cnt);
+        SWB_INFO(NULL, "stopping: draining %zu in-flight message(s)%s", w->live_cnt,
+                 w->deps_down ? "; abandoning those held for a dependency" : "");
         {
                 rd_kafka_topic_partition_list_t *a = NULL;
                 if (!rd_kafka_assignment(swb_consumer_handle(w->consumer), &a) && a) {
@@ -504,13 +731,18 @@ int swb_worker_run(swb_worker_t *w)
                 swb__run_ready(w);
                 if (w->retry_head)
                         swb__run_retries(w);
+                if (w->deps_down)
+                        swb__dep_abandon(w);
         }
         if (w->live_cnt)
-                SWB_WARN(NULL, "abandoning %zu message(s) after shutdown.timeout.ms; the group "
-                               "will handle them again",
-                         w->live_cnt);
+                SWB_WARN(
+                    NULL,
+                    "abandoning %zu message(s) after shutdown.timeout.ms; the group "
+                    "will handle them again",
+                    w->live_cnt);
         {
-                /* what is left of the shutdown budget, at least 1 s, to leave the group */
+                /* what is left of the shutdown budget, at least 1 s, to leave the group
+                 */
                 int64_t left = deadline - swb_mono_ms();
                 swb_consumer_close_timeout(w->consumer, left > 1000 ? (int)left : 1000);
         }

@@ -24,6 +24,22 @@
  * flight the worker pauses its partitions but keeps polling (no rebalance for
  * slow work), and resumes below half.
  *
+ * Dependencies: a handler that cannot work without a service (the agents'
+ * PostgreSQL) declares it with swb_worker_add_dependency() and, when a job
+ * failed because that service is down, says so with swb_job_dependency_down()
+ * before returning (or completing with) a retriable error. Such a job is not
+ * retried nor dead-lettered and its attempts are not counted: it is held,
+ * keeping its key's turn; the worker pauses every assigned partition (polling
+ * goes on, so membership is kept; partitions assigned later are paused too),
+ * holds whatever else comes up for handling, and calls the dependency's probe
+ * with back-off (retry.backoff.ms doubling up to health.probe.interval.ms).
+ * When the probe answers, the held jobs are handled again in the order they
+ * were held and the partitions resume (unless past worker.max.inflight).
+ * Held jobs are never completed, so no offset is stored past them; on
+ * SIGTERM they are abandoned at once (the group handles them again later).
+ * Gauge swb_dependency_up{dependency} and counter
+ * swb_dependency_outages_total{dependency} show it.
+ *
  * Threading: everything runs on the thread that calls swb_worker_run(), except
  * the HTTP server's own thread (which only reads atomics and the metrics).
  */
@@ -60,18 +76,19 @@ typedef swb_err_t(swb_worker_handle_cb)(void *opaque, swb_job_t *job,
 typedef void(swb_worker_poll_cb)(void *opaque, int timeout_ms);
 
 struct swb_worker_spec {
-        const char *component;           /* log component and audit agent name */
+        const char *component; /* log component and audit agent name */
         const char *group_id;
         const char *const *topics;
         size_t topic_cnt;
         swb_worker_handle_cb *handle;
-        swb_worker_poll_cb *poll;        /* may be NULL */
+        swb_worker_poll_cb *poll; /* may be NULL */
         void *opaque;
 };
 
 /** @returns a new worker (connects nothing yet but librdkafka's clients), or NULL. */
-swb_worker_t *swb_worker_new(const swb_config_t *cfg, const struct swb_worker_spec *spec,
-                             char *errstr, size_t errstr_size);
+swb_worker_t *swb_worker_new(const swb_config_t *cfg,
+                             const struct swb_worker_spec *spec, char *errstr,
+                             size_t errstr_size);
 void swb_worker_destroy(swb_worker_t *w);
 
 /** Poll until swb_worker_stop() (or SIGTERM/SIGINT when installed), then drain.
@@ -81,6 +98,25 @@ int swb_worker_run(swb_worker_t *w);
 void swb_worker_stop(swb_worker_t *w);
 /** Install SIGTERM/SIGINT handlers that stop `w`. */
 void swb_worker_install_signals(swb_worker_t *w);
+
+/**
+ * Probe a dependency: @returns true when it answers now. Called from the poll
+ * thread only while the dependency is marked down; it may block briefly (a
+ * connect timeout), so keep it to one cheap round trip (e.g. SELECT 1).
+ */
+typedef bool(swb_worker_probe_cb)(void *opaque);
+
+/**
+ * Declare a dependency the handler cannot work without (see "Dependencies"
+ * above). `name` (copied) labels logs and metrics; at most 4 per worker.
+ * Call before swb_worker_run(), from the thread that runs it.
+ * @returns SWB_OK, or SWB_ERR_INVALID_ARG (no room, or no probe).
+ */
+swb_err_t swb_worker_add_dependency(swb_worker_t *w, const char *name,
+                                    swb_worker_probe_cb *probe, void *opaque);
+/** @returns false while dependency `name` is marked down; true otherwise
+ *  (also for a name never declared). Poll thread only. */
+bool swb_worker_dependency_up(swb_worker_t *w, const char *name);
 
 swb_codec_t *swb_worker_codec(swb_worker_t *w);
 swb_metrics_t *swb_worker_metrics(swb_worker_t *w);
@@ -100,6 +136,15 @@ swb_worker_t *swb_job_worker(swb_job_t *job);
 /** A failing dependency asked to be left alone this long (Retry-After): the
  *  next handling of this job waits at least that. */
 void swb_job_retry_after(swb_job_t *job, int64_t ms);
+
+/**
+ * This handling failed because dependency `name` (declared with
+ * swb_worker_add_dependency) is down, not because of the message: call it
+ * before returning (or completing the job with) a retriable error, and the job
+ * is held until the dependency answers instead of being retried or
+ * dead-lettered. Ignored for a permanent error or an undeclared name.
+ */
+void swb_job_dependency_down(swb_job_t *job, const char *name);
 
 /** Attach the decoded request (AgentRequest or RoutedRequest): its ids become
  *  the job's correlation ids and fill audit events. Takes a new reference. */

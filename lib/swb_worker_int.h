@@ -15,18 +15,20 @@
 struct swb_job_s {
         swb_worker_t *w;
         rd_kafka_message_t *msg;
-        int refcnt;            /* the handler (while it runs or is deferred) + each output */
-        swb_err_t failed;      /* first error of this handling, or SWB_OK */
+        int refcnt;       /* the handler (while it runs or is deferred) + each output */
+        swb_err_t failed; /* first error of this handling, or SWB_OK */
         int handlings;
         int64_t first_seen_ms;
-        bool orphaned;         /* its partition was revoked: never store its offset */
-        bool dead_lettering;   /* the outputs in flight are the dead letter */
-        bool permanent;        /* the handler failed permanently: no retry */
-        bool dlq_pending;      /* dead-letter (again) instead of handling again */
-        bool deferred;         /* the handler said it completes later */
-        bool keyed;            /* holds its key's turn in the worker's key queues */
-        int64_t retry_at_ms;   /* monotonic time before which it is not retried */
+        bool orphaned;          /* its partition was revoked: never store its offset */
+        bool dead_lettering;    /* the outputs in flight are the dead letter */
+        bool permanent;         /* the handler failed permanently: no retry */
+        bool dlq_pending;       /* dead-letter (again) instead of handling again */
+        bool deferred;          /* the handler said it completes later */
+        bool keyed;             /* holds its key's turn in the worker's key queues */
+        int64_t retry_at_ms;    /* monotonic time before which it is not retried */
         int64_t retry_after_ms; /* what the failed dependency asked for (Retry-After) */
+        int dep; /* 1 + index of the dependency whose outage failed this handling; 0 */
+        int dep_holds; /* handlings that ended so: they are not attempts */
         size_t live_idx;
         json_t *request;
         char *request_id, *session_id;
@@ -36,6 +38,19 @@ struct swb_job_s {
         char errclass[32];
         char errmsg[512];
         swb_job_t *next; /* retry or ready list */
+};
+
+#define SWB__MAX_DEPS 4
+
+/* A dependency the handler needs (swb_worker_add_dependency). */
+struct swb__dep {
+        char *name;
+        swb_worker_probe_cb *probe;
+        void *opaque;
+        bool down;
+        int64_t down_since_ms; /* monotonic */
+        int64_t next_probe_ms; /* monotonic */
+        int probes;            /* failed probes since it went down: the back-off step */
 };
 
 struct swb_worker_s {
@@ -50,13 +65,19 @@ struct swb_worker_s {
         swb_http_t *http;
         char *port_file;
         volatile sig_atomic_t stop;
-        swb_job_t *retry_head;             /* failed jobs waiting for their back-off */
+        swb_job_t *retry_head;              /* failed jobs waiting for their back-off */
         swb_job_t *ready_head, *ready_tail; /* jobs whose key turn came: handle next */
-        swb_job_t **live;                  /* every job not finished */
+        swb_job_t **live;                   /* every job not finished */
         size_t live_cnt, live_cap, deferred_cnt;
-        bool paused;
+        swb_job_t *held_head, *held_tail; /* jobs waiting for a dependency, in order */
+        size_t held_cnt;
+        struct swb__dep deps[SWB__MAX_DEPS];
+        int dep_cnt, deps_down;
+        bool paused; /* the assigned partitions are paused */
+        bool busy;   /* past worker.max.inflight (until below half) */
         long paused_rebalances;
         swb_metric_t *m_consumed, *m_produced, *m_dlq, *m_inflight;
+        swb_metric_t *m_dep_up, *m_dep_outages;
 };
 
 /** A delivery report or the handler's hold ended: finish, retry or dead-letter. */
