@@ -49,8 +49,13 @@ static const struct swb_config_row swb__rows[] = {
         INT("max.message.bytes", max_message_bytes, "1000000", 1024, 100000000,
             "Larger incoming messages are dead-lettered as too_large."),
         INT("worker.max.inflight", max_inflight, "1000", 1, 1000000,
-            "Messages a worker holds in flight; past it, its partitions are paused (polling "
-            "goes on) and resumed below half."),
+            "Messages a worker holds in flight; at it, the worker stops taking messages (they "
+            "wait in the consumer's queue); still there after worker.pause.after.ms, its "
+            "partitions are paused (polling goes on) and resumed below half."),
+        INT("worker.pause.after.ms", pause_after_ms, "1000", 0, 60000,
+            "How long a worker at worker.max.inflight waits for in-flight work to finish before "
+            "pausing its partitions (a pause drops the consumer's prefetched messages; keep it "
+            "well below max.poll.interval.ms)."),
         INT("retry.max.attempts", retry_max_attempts, "3", 1, 1000,
             "Handlings of a message failing with a transient error before it is dead-lettered."),
         INT("retry.backoff.ms", retry_backoff_ms, "200", 1, 600000,

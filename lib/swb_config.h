@@ -54,6 +54,7 @@ typedef struct swb_config {
         int max_message_bytes;
         int shutdown_timeout_ms;
         int max_inflight;
+        int pause_after_ms;
         int retry_max_attempts;
         int retry_backoff_ms;
         int retry_backoff_max_ms;

@@ -666,8 +666,20 @@ static void swb__flow_control(swb_worker_t *w)
         rd_kafka_topic_partition_list_t *a = NULL;
         long reb = swb_consumer_rebalances(w->consumer);
         size_t max = (size_t)w->cfg->max_inflight;
-        bool busy = w->busy ? w->live_cnt > max / 2 : w->live_cnt >= max;
-        bool want = busy || w->deps_down > 0;
+        bool full = w->live_cnt >= max, busy;
+        bool want;
+
+        /* At the limit, first just stop taking messages (swb__step): a pause
+         * throws away what the consumer prefetched, which costs a refetch
+         * when resumed. Pause only when the limit holds for pause.after.ms. */
+        if (!full)
+                w->full_since_ms = 0;
+        else if (!w->full_since_ms)
+                w->full_since_ms = swb_mono_ms();
+        busy = w->busy
+                   ? w->live_cnt > max / 2
+                   : full && swb_mono_ms() - w->full_since_ms >= w->cfg->pause_after_ms;
+        want = busy || w->deps_down > 0;
 
         if (want == w->paused && (!want || reb == w->paused_rebalances)) {
                 w->busy = busy;
@@ -695,10 +707,14 @@ static void swb__flow_control(swb_worker_t *w)
 static void swb__step(swb_worker_t *w, int timeout_ms)
 {
         bool async = w->spec.poll && w->deferred_cnt;
-        rd_kafka_message_t *m = swb_consumer_poll(w->consumer, async ? 0 : timeout_ms);
+        /* at worker.max.inflight, not paused (yet): leave messages in the
+         * consumer's queue and wait for deliveries instead */
+        bool hold = !w->paused && w->live_cnt >= (size_t)w->cfg->max_inflight;
+        rd_kafka_message_t *m =
+            hold ? NULL : swb_consumer_poll(w->consumer, async ? 0 : timeout_ms);
         if (m)
                 swb__consume(w, m);
-        swb_producer_poll(w->producer, 0);
+        swb_producer_poll(w->producer, hold && !async ? 5 : 0);
         if (w->spec.poll)
                 w->spec.poll(w->spec.opaque, async && !m ? 10 : 0);
         if (w->deps_down)

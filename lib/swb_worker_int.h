@@ -73,8 +73,9 @@ struct swb_worker_s {
         size_t held_cnt;
         struct swb__dep deps[SWB__MAX_DEPS];
         int dep_cnt, deps_down;
-        bool paused; /* the assigned partitions are paused */
-        bool busy;   /* past worker.max.inflight (until below half) */
+        bool paused;           /* the assigned partitions are paused */
+        bool busy;             /* past worker.max.inflight (until below half) */
+        int64_t full_since_ms; /* at worker.max.inflight since (mono), else 0 */
         long paused_rebalances;
         swb_metric_t *m_consumed, *m_produced, *m_dlq, *m_inflight;
         swb_metric_t *m_dep_up, *m_dep_outages;
