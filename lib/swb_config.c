@@ -150,7 +150,9 @@ static const struct swb_config_row swb__rows[] = {
             "As budget.tenant.daily.usd, per UTC calendar month. 0: unlimited."),
         INT("health.probe.interval.ms", health_probe_interval_ms, "2000", 100, 600000,
             "How often a background probe checks PostgreSQL and Redis (on connections of its "
-            "own) for /health/ready."),
+            "own) for /health/ready. Also the longest delay between a worker's probes "
+            "of a dependency that is down (the first after retry.backoff.ms, then "
+            "doubling, +-50% jitter)."),
 };
 
 /* SWB_* variables that belong to tools and scripts, not to the table. */

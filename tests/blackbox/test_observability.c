@@ -4,6 +4,7 @@
  *
  *  - every process (supervisor, four agents) answers /health/live,
  *    /health/ready (with its PostgreSQL and Redis checks) and /metrics;
+ *    the agents declare PostgreSQL as a dependency, up and never down yet;
  *  - the metric families exist on the processes that own them, and the
  *    counters and histograms grow with traffic (read, send more, read again),
  *    tokens and cost included; no label carries a user, session or request id;
@@ -65,6 +66,10 @@ static const struct {
     {"swb_inflight_requests", true, true, false, false, false},
     {"swb_consumer_lag", true, true, false, false, false},
     {"swb_build_info", true, true, false, false, false},
+    /* every worker prints the HELP and TYPE lines; only the agents, which
+     * declare PostgreSQL, have series */
+    {"swb_dependency_up", false, true, false, false, false},
+    {"swb_dependency_outages_total", false, true, false, false, false},
 };
 
 #define N_PROCS    5
@@ -338,6 +343,27 @@ static bool all_ready(void *arg)
         return true;
 }
 
+/* An agent's PostgreSQL dependency is up and has had no outage; the
+ * supervisor declares none. */
+static void check_dependency(const char *proc)
+{
+        char *text = metrics_of(proc);
+        int found;
+        double up = sample_sum(text, "swb_dependency_up", &found);
+        if (!is_agent(proc)) {
+                assert_int_equal(found, 0);
+                free(text);
+                return;
+        }
+        assert_int_equal(found, 1);
+        assert_true(up == 1);
+        assert_non_null(
+            strstr(text, "\nswb_dependency_up{dependency=\"postgres\"} 1\n"));
+        assert_non_null(strstr(
+            text, "\nswb_dependency_outages_total{dependency=\"postgres\"} 0\n"));
+        free(text);
+}
+
 /* ---------------------------------------------------------------- tests */
 
 static void test_endpoints(void **state)
@@ -370,7 +396,7 @@ static void test_endpoints(void **state)
                 else
                         assert_null(json_object_get(checks, "postgres"));
                 json_decref(ready);
-                free(metrics_of(procs[i]));
+                check_dependency(procs[i]);
         }
 }
 

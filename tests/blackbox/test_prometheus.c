@@ -39,7 +39,7 @@
 
 static const char *const alert_names[] = {
     "SwbLatencyP95High",   "SwbErrorRateHigh", "SwbDlqGrowing", "SwbConsumerLagGrowing",
-    "SwbModelCircuitOpen", "SwbBudgetBurn",    "SwbWorkerDown",
+    "SwbModelCircuitOpen", "SwbBudgetBurn",    "SwbWorkerDown", "SwbDependencyDown",
 };
 
 static struct {
