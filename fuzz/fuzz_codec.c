@@ -26,6 +26,12 @@ static uint8_t headers[SWB_MSG__CNT][10];
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* At exit, so a leak check at exit sees only real leaks. */
+static void destroy_codec(void)
+{
+        swb_codec_destroy(codec);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
         char err[256];
@@ -33,6 +39,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         codec = swb_codec_new(NULL, err, sizeof(err));
         if (!codec)
                 abort();
+        atexit(destroy_codec);
         /* The header of each type: encode a minimal object once. */
         for (int t = 0; t < SWB_MSG__CNT; t++) {
                 json_t *obj = json_pack(
