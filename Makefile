@@ -55,8 +55,10 @@ demo: deps build
 bench: deps build
 	infra/scripts/bench.sh $(BUILD)
 
-# SIGKILLs workers during a steady stream and counts what was lost or duplicated;
-# make chaos CHAOS_ARGS=--long for >= 5,000 requests and >= 10 kills.
+# The chaos suite's short form (as ctest's chaos.short): process kills, broker,
+# request-error and model faults during a steady stream; counts what was lost or
+# duplicated. make chaos CHAOS_ARGS=--long: every scenario (leaders, PostgreSQL
+# and Redis restarts too), 5,000 requests and >= 10 kills. runbooks/chaos.md.
 chaos: deps build
 	BUILD=$(BUILD) tests/chaos/run.sh $(CHAOS_ARGS)
 

@@ -25,6 +25,7 @@ static const char *const swb__test_env_private[] = {
     "SWB_TEST_STATE",
     "SWB_BIN_DIR",
     "SWB_TEST_TIMEOUT_MULTIPLIER",
+    "SWB_TEST_KEEP",
 };
 
 double swb_test_tmout_multip(void)

@@ -27,7 +27,7 @@ static void add_env(swb_test_pipeline_t *p, int *n, const char *kv)
 }
 
 static void add_envf(swb_test_pipeline_t *p, int *n, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void add_envf(swb_test_pipeline_t *p, int *n, const char *fmt, ...)
 {
@@ -49,15 +49,27 @@ const char *swb_test_topic(const swb_test_pipeline_t *p, const char *suffix)
 swb_test_pipeline_t *swb_test_pipeline_start(const char *const *domains,
                                              const char *const *extra_env)
 {
-        static const char *const suffixes[] = {"requests",   "route.hotel", "route.flight",
-                                               "route.tour", "route.customer_service",
-                                               "replies",    "audit",       "dlq"};
+        return swb_test_pipeline_start_on(NULL, domains, extra_env);
+}
+
+swb_test_pipeline_t *swb_test_pipeline_start_on(const char *brokers,
+                                                const char *const *domains,
+                                                const char *const *extra_env)
+{
+        static const char *const suffixes[] = {"requests",
+                                               "route.hotel",
+                                               "route.flight",
+                                               "route.tour",
+                                               "route.customer_service",
+                                               "replies",
+                                               "audit",
+                                               "dlq"};
         swb_test_pipeline_t *p = swb_calloc(1, sizeof(*p));
         char errstr[512], *names[8], *redis;
         const char *topics[8];
         int n = 0, i;
 
-        p->brokers = swb_test_stack_env("SWB_BROKERS");
+        p->brokers = brokers ? strdup(brokers) : swb_test_stack_env("SWB_BROKERS");
         assert_non_null(p->brokers);
         snprintf(p->prefix, sizeof(p->prefix), "bb%s", swb_test_unique());
         snprintf(p->rundir, sizeof(p->rundir), "/tmp/swb-bb-%s", swb_test_unique());
@@ -106,8 +118,9 @@ swb_test_pipeline_t *swb_test_pipeline_start(const char *const *domains,
                         char *nm = swb_asprintf("SWB_NAME=%s", name);
                         envp[k - 1] = nm;
                         envp[k] = NULL;
-                        p->pids[p->n] = swb_test_spawn(i < 0 ? "swb-supervisor" : "swb-agent",
-                                                       i < 0 ? argv_sup : argv_agent, envp, log);
+                        p->pids[p->n] =
+                            swb_test_spawn(i < 0 ? "swb-supervisor" : "swb-agent",
+                                           i < 0 ? argv_sup : argv_agent, envp, log);
                         swb_free(nm);
                 }
                 assert_true(p->pids[p->n] > 0);
@@ -152,8 +165,8 @@ void swb_test_pipeline_stop(swb_test_pipeline_t *p)
 
 json_t *swb_test_request(const char *session, const char *text, const char *locale)
 {
-        return json_pack("{s:s, s:s, s:s, s:s}", "session_id", session, "user_id", "bb-user",
-                         "text", text, "locale", locale);
+        return json_pack("{s:s, s:s, s:s, s:s}", "session_id", session, "user_id",
+                         "bb-user", "text", text, "locale", locale);
 }
 
 json_t *swb_test_ask(swb_test_pipeline_t *p, json_t *req, int timeout_ms)
@@ -161,8 +174,8 @@ json_t *swb_test_ask(swb_test_pipeline_t *p, json_t *req, int timeout_ms)
         json_t *reply = NULL;
         char errstr[512];
         swb_err_t err = swb_client_request(p->client, req,
-                                           (int)(timeout_ms * swb_test_tmout_multip()), &reply,
-                                           errstr, sizeof(errstr));
+                                           (int)(timeout_ms * swb_test_tmout_multip()),
+                                           &reply, errstr, sizeof(errstr));
         if (err)
                 fail_msg("no reply to \"%s\": %s",
                          json_string_value(json_object_get(req, "text")), errstr);
@@ -179,8 +192,8 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *arg)
         return n;
 }
 
-char *swb_test_http_get(const swb_test_pipeline_t *p, const char *name, const char *path,
-                        long *status)
+char *swb_test_http_get(const swb_test_pipeline_t *p, const char *name,
+                        const char *path, long *status)
 {
         char file[300], url[300], port[16] = "";
         FILE *fp;

@@ -35,6 +35,13 @@ typedef struct swb_test_pipeline {
  */
 swb_test_pipeline_t *swb_test_pipeline_start(const char *const *domains,
                                              const char *const *extra_env);
+/**
+ * As swb_test_pipeline_start(), on the Kafka cluster at `brokers` (NULL: the
+ * test stack's broker), e.g. a mock cluster the test runs in-process.
+ */
+swb_test_pipeline_t *swb_test_pipeline_start_on(const char *brokers,
+                                                const char *const *domains,
+                                                const char *const *extra_env);
 /** SIGKILL whatever still runs, free everything. */
 void swb_test_pipeline_stop(swb_test_pipeline_t *p);
 
@@ -47,8 +54,9 @@ json_t *swb_test_request(const char *session, const char *text, const char *loca
 /** Send and wait for the reply (timeout scaled); fails the test on timeout. */
 json_t *swb_test_ask(swb_test_pipeline_t *p, json_t *req, int timeout_ms);
 
-/** GET http://127.0.0.1:<port of run-dir/name.port><path>. @returns the body (free()) or NULL. */
-char *swb_test_http_get(const swb_test_pipeline_t *p, const char *name, const char *path,
-                        long *status);
+/** GET http://127.0.0.1:<port of run-dir/name.port><path>. @returns the body (free())
+ * or NULL. */
+char *swb_test_http_get(const swb_test_pipeline_t *p, const char *name,
+                        const char *path, long *status);
 
 #endif
