@@ -19,8 +19,8 @@ struct swb_client_s {
         bool with_audit;
 };
 
-static swb_err_t swb__assign_at_end(swb_client_t *c, const char *const *topics, size_t n,
-                                    char *errstr, size_t errstr_size)
+static swb_err_t swb__assign_at_end(swb_client_t *c, const char *const *topics,
+                                    size_t n, char *errstr, size_t errstr_size)
 {
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(16);
         const struct rd_kafka_metadata *md = NULL;
@@ -29,24 +29,27 @@ static swb_err_t swb__assign_at_end(swb_client_t *c, const char *const *topics, 
         int i;
 
         for (t = 0; t < n && !err; t++) {
-                rd_kafka_topic_t *rkt = rd_kafka_topic_new(c->consumer, topics[t], NULL);
+                rd_kafka_topic_t *rkt =
+                    rd_kafka_topic_new(c->consumer, topics[t], NULL);
                 err = rd_kafka_metadata(c->consumer, 0, rkt, &md, 10000);
                 rd_kafka_topic_destroy(rkt);
                 if (err)
                         break;
-                if (md->topic_cnt != 1 || md->topics[0].err || !md->topics[0].partition_cnt) {
+                if (md->topic_cnt != 1 || md->topics[0].err ||
+                    !md->topics[0].partition_cnt) {
                         err = md->topic_cnt == 1 && md->topics[0].err
-                                      ? md->topics[0].err
-                                      : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+                                  ? md->topics[0].err
+                                  : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
                         rd_kafka_metadata_destroy(md);
                         break;
                 }
                 for (i = 0; i < md->topics[0].partition_cnt && !err; i++) {
                         int64_t lo, hi;
-                        err = rd_kafka_query_watermark_offsets(c->consumer, topics[t], i, &lo,
-                                                               &hi, 10000);
+                        err = rd_kafka_query_watermark_offsets(c->consumer, topics[t],
+                                                               i, &lo, &hi, 10000);
                         if (!err)
-                                rd_kafka_topic_partition_list_add(l, topics[t], i)->offset = hi;
+                                rd_kafka_topic_partition_list_add(l, topics[t], i)
+                                    ->offset = hi;
                 }
                 rd_kafka_metadata_destroy(md);
         }
@@ -58,6 +61,31 @@ static swb_err_t swb__assign_at_end(swb_client_t *c, const char *const *topics, 
                                   "cannot follow %s: %s", topics[t < n ? t : 0],
                                   rd_kafka_err2str(err));
         return SWB_OK;
+}
+
+/* The outcome of one send, filled by its delivery report (served on the
+ * thread that polls the producer: the sender's). A sender that gives up
+ * leaves it to the report to free. */
+struct swb__sent {
+        bool done, abandoned;
+        swb_err_t err;
+        char errstr[256];
+};
+
+static void swb__client_dr(void *opaque, void *msg_opaque, swb_err_t err,
+                           const char *errstr)
+{
+        struct swb__sent *s = msg_opaque;
+        (void)opaque;
+        if (!s)
+                return;
+        if (s->abandoned) {
+                swb_free(s);
+                return;
+        }
+        s->done = true;
+        s->err = err;
+        snprintf(s->errstr, sizeof(s->errstr), "%s", errstr ? errstr : "");
 }
 
 swb_client_t *swb_client_new(const swb_config_t *cfg, bool with_audit, char *errstr,
@@ -75,28 +103,34 @@ swb_client_t *swb_client_new(const swb_config_t *cfg, bool with_audit, char *err
         c->audit = json_object();
         if (!(c->codec = swb_codec_new(cfg->schema_registry_url, errstr, errstr_size)))
                 goto fail_conf;
-        if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, kerr, sizeof(kerr)) ||
-            rd_kafka_conf_set(conf, "enable.auto.commit", "false", kerr, sizeof(kerr)) ||
+        if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, kerr,
+                              sizeof(kerr)) ||
+            rd_kafka_conf_set(conf, "enable.auto.commit", "false", kerr,
+                              sizeof(kerr)) ||
             /* assign() needs a group id; it is never joined nor committed to */
             rd_kafka_conf_set(conf, "group.id", "swb-client", kerr, sizeof(kerr)) ||
-            rd_kafka_conf_set(conf, "enable.partition.eof", "false", kerr, sizeof(kerr)) ||
+            rd_kafka_conf_set(conf, "enable.partition.eof", "false", kerr,
+                              sizeof(kerr)) ||
             rd_kafka_conf_set(conf, "fetch.wait.max.ms", "50", kerr, sizeof(kerr))) {
                 swb_seterr(errstr, errstr_size, SWB_ERR_CONFIG, "%s", kerr);
                 goto fail_conf;
         }
         for (i = 0; i < cfg->kafka_props_cnt; i++)
-                if (rd_kafka_conf_set(conf, cfg->kafka_props[2 * i], cfg->kafka_props[2 * i + 1],
-                                      kerr, sizeof(kerr))) {
+                if (rd_kafka_conf_set(conf, cfg->kafka_props[2 * i],
+                                      cfg->kafka_props[2 * i + 1], kerr,
+                                      sizeof(kerr))) {
                         swb_seterr(errstr, errstr_size, SWB_ERR_CONFIG, "%s", kerr);
                         goto fail_conf;
                 }
-        if (!(c->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr)))) {
+        if (!(c->consumer =
+                  rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr)))) {
                 swb_seterr(errstr, errstr_size, SWB_ERR_KAFKA, "%s", kerr);
                 goto fail_conf;
         }
         conf = NULL;
         rd_kafka_poll_set_consumer(c->consumer);
-        if (!(c->producer = swb_producer_new(cfg, NULL, NULL, errstr, errstr_size)))
+        if (!(c->producer =
+                  swb_producer_new(cfg, swb__client_dr, NULL, errstr, errstr_size)))
                 goto fail;
         topics[0] = cfg->topic_replies;
         topics[1] = cfg->topic_audit;
@@ -138,8 +172,8 @@ static void swb__pump(swb_client_t *c, int timeout_ms)
 
         if (!m)
                 return;
-        if (m->err || swb_codec_decode(c->codec, -1, m->payload, m->len, &type, &obj, errstr,
-                                       sizeof(errstr))) {
+        if (m->err || swb_codec_decode(c->codec, -1, m->payload, m->len, &type, &obj,
+                                       errstr, sizeof(errstr))) {
                 rd_kafka_message_destroy(m);
                 return;
         }
@@ -162,24 +196,48 @@ void swb_client_set_traceparent(swb_client_t *c, const char *traceparent)
         c->traceparent = swb_strdup(traceparent);
 }
 
-swb_err_t swb_client_send_raw(swb_client_t *c, const char *key, const void *buf, size_t len,
-                              char *errstr, size_t errstr_size)
+swb_err_t swb_client_send_raw(swb_client_t *c, const char *key, const void *buf,
+                              size_t len, char *errstr, size_t errstr_size)
 {
         swb_header_t h = {"traceparent", c->traceparent,
                           c->traceparent ? strlen(c->traceparent) : 0};
+        struct swb__sent *sent = swb_calloc(1, sizeof(*sent));
+        rd_kafka_t *rk = swb_producer_handle(c->producer);
         swb_err_t err = swb_producer_send(c->producer, c->cfg->topic_requests, key,
                                           key ? strlen(key) : 0, buf, len, &h,
-                                          c->traceparent ? 1 : 0, NULL);
-        if (!err)
-                err = swb_producer_flush(c->producer, 10000);
-        if (err)
+                                          c->traceparent ? 1 : 0, sent);
+        if (err) {
+                swb_free(sent);
                 return swb_seterr(errstr, errstr_size, err, "sending to %s: %s",
                                   c->cfg->topic_requests, swb_err2str(err));
-        return SWB_OK;
+        }
+        swb_producer_flush(c->producer, SWB_CLIENT_SEND_TIMEOUT_MS);
+        if (!sent->done) {
+                /* Not confirmed in time: take it back, so it is not sent late
+                 * behind the caller's back. It may have reached the broker
+                 * already: a resend with the same request_id is deduplicated. */
+                rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+                rd_kafka_poll(rk, 0);
+                if (!sent->done)
+                        sent->abandoned = true; /* its report frees it */
+                else
+                        swb_free(sent);
+                return swb_seterr(
+                    errstr, errstr_size, SWB_ERR_TIMEOUT,
+                    "sending to %s: not confirmed within %d ms (it may still "
+                    "arrive; resend with the same request_id)",
+                    c->cfg->topic_requests, SWB_CLIENT_SEND_TIMEOUT_MS);
+        }
+        err = sent->err;
+        if (err)
+                swb_seterr(errstr, errstr_size, err, "sending to %s: %s",
+                           c->cfg->topic_requests, sent->errstr);
+        swb_free(sent);
+        return err;
 }
 
-swb_err_t swb_client_request(swb_client_t *c, json_t *req, int timeout_ms, json_t **reply,
-                             char *errstr, size_t errstr_size)
+swb_err_t swb_client_request(swb_client_t *c, json_t *req, int timeout_ms,
+                             json_t **reply, char *errstr, size_t errstr_size)
 {
         const char *rid = json_string_value(json_object_get(req, "request_id"));
         char uuid[SWB_UUID_LEN];
@@ -195,11 +253,12 @@ swb_err_t swb_client_request(swb_client_t *c, json_t *req, int timeout_ms, json_
         }
         if (!json_integer_value(json_object_get(req, "created_at")))
                 json_object_set_new(req, "created_at", json_integer(swb_now_ms()));
-        if ((err = swb_codec_encode(c->codec, SWB_MSG_AGENT_REQUEST, req, &buf, &len, errstr,
-                                    errstr_size)))
+        if ((err = swb_codec_encode(c->codec, SWB_MSG_AGENT_REQUEST, req, &buf, &len,
+                                    errstr, errstr_size)))
                 return err;
-        err = swb_client_send_raw(c, json_string_value(json_object_get(req, "session_id")), buf,
-                                  len, errstr, errstr_size);
+        err = swb_client_send_raw(c,
+                                  json_string_value(json_object_get(req, "session_id")),
+                                  buf, len, errstr, errstr_size);
         swb_free(buf);
         if (err)
                 return err;

@@ -29,8 +29,8 @@ void swb_client_destroy(swb_client_t *c);
  * @param reply set to a new reference on SWB_OK.
  * @returns SWB_ERR_TIMEOUT when no reply came in time.
  */
-swb_err_t swb_client_request(swb_client_t *c, json_t *req, int timeout_ms, json_t **reply,
-                             char *errstr, size_t errstr_size);
+swb_err_t swb_client_request(swb_client_t *c, json_t *req, int timeout_ms,
+                             json_t **reply, char *errstr, size_t errstr_size);
 
 /**
  * Send the next requests with this W3C traceparent header (continue the
@@ -38,9 +38,18 @@ swb_err_t swb_client_request(swb_client_t *c, json_t *req, int timeout_ms, json_
  */
 void swb_client_set_traceparent(swb_client_t *c, const char *traceparent);
 
-/** Produce raw bytes to topic.requests (poison messages in tests). */
-swb_err_t swb_client_send_raw(swb_client_t *c, const char *key, const void *buf, size_t len,
-                              char *errstr, size_t errstr_size);
+/** How long a send waits for the broker's acknowledgement. */
+#define SWB_CLIENT_SEND_TIMEOUT_MS 10000
+
+/**
+ * Produce raw bytes to topic.requests (poison messages in tests) and wait for
+ * the broker's acknowledgement. @returns SWB_OK once acknowledged; the
+ * delivery error; or SWB_ERR_TIMEOUT when not confirmed within
+ * SWB_CLIENT_SEND_TIMEOUT_MS (the message is withdrawn, but may have arrived:
+ * resend with the same request_id, which the pipeline deduplicates).
+ */
+swb_err_t swb_client_send_raw(swb_client_t *c, const char *key, const void *buf,
+                              size_t len, char *errstr, size_t errstr_size);
 
 /**
  * Wait until at least `min_count` audit events of `request_id` arrived or
