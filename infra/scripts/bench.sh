@@ -23,7 +23,7 @@ if [ -f "$SHARED/val.tsv" ]; then
   "$BIN/swb-classify" --bench "$SHARED/val.tsv" "$SHARED/oos_val.tsv" | tail -n 4
 fi
 echo
-"$BIN/swb-bench" --brokers "$(cat "$tmp/addr")" --bin "$BIN" --count "${BENCH_COUNT:-20000}"
+"$BIN/swb-bench" --brokers "$(cat "$tmp/addr")" --bin "$BIN" --count "${BENCH_COUNT:-100000}"
 echo
 "$BIN/swb-bench-agent" --brokers "$(cat "$tmp/addr")" --bin "$BIN" \
   --count "${BENCH_AGENT_COUNT:-2000}" --delay-ms 1000

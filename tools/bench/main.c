@@ -351,7 +351,7 @@ static pid_t spawn(char *const argv[], const char *const env[][2])
 
 static const char *bin = "build/bin";
 static char self[4096];
-static long count = 20000;
+static long count = 100000;
 
 /* "bench.r<round>.<suffix>" */
 static char *topic(int round, const char *suffix)
