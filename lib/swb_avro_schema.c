@@ -215,28 +215,17 @@ static bool swb__default_ok(const swb_avro_node_t *n, const json_t *j, int depth
                 return false;
         switch (n->type) {
         case SWB_AVRO_NULL:
-                return json_is_null(j);
         case SWB_AVRO_BOOLEAN:
-                return json_is_boolean(j);
         case SWB_AVRO_INT:
-                return json_is_integer(j) && json_integer_value(j) >= INT32_MIN &&
-                       json_integer_value(j) <= INT32_MAX;
         case SWB_AVRO_LONG:
-                return json_is_integer(j);
         case SWB_AVRO_FLOAT:
         case SWB_AVRO_DOUBLE:
-                return json_is_number(j);
         case SWB_AVRO_BYTES:
         case SWB_AVRO_STRING:
-        case SWB_AVRO_FIXED:
-                return json_is_string(j);
         case SWB_AVRO_ENUM:
-                if (!json_is_string(j))
-                        return false;
-                for (size_t i = 0; i < n->n; i++)
-                        if (!strcmp(n->symbols[i], json_string_value(j)))
-                                return true;
-                return false;
+                return swb_avro_json_fits(n, j);
+        case SWB_AVRO_FIXED:
+                return json_is_string(j); /* any length, as before */
         case SWB_AVRO_ARRAY: {
                 size_t i;
                 json_t *v;
@@ -562,4 +551,49 @@ uint64_t swb_avro_schema_fingerprint(const swb_avro_schema_t *s)
 const char *swb_avro_schema_json(const swb_avro_schema_t *s)
 {
         return s->json;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The JSON mapping's type test (encode, both paths) */
+
+int swb_avro_enum_index(const swb_avro_node_t *n, const char *sym)
+{
+        for (size_t i = 0; i < n->n; i++)
+                if (!strcmp(n->symbols[i], sym))
+                        return (int)i;
+        return -1;
+}
+
+bool swb_avro_json_fits(const swb_avro_node_t *n, const json_t *j)
+{
+        switch (n->type) {
+        case SWB_AVRO_NULL:
+                return json_is_null(j);
+        case SWB_AVRO_BOOLEAN:
+                return json_is_boolean(j);
+        case SWB_AVRO_INT:
+                return json_is_integer(j) && json_integer_value(j) >= INT32_MIN &&
+                       json_integer_value(j) <= INT32_MAX;
+        case SWB_AVRO_LONG:
+                return json_is_integer(j);
+        case SWB_AVRO_FLOAT:
+        case SWB_AVRO_DOUBLE:
+                return json_is_number(j);
+        case SWB_AVRO_BYTES:
+        case SWB_AVRO_STRING:
+                return json_is_string(j);
+        case SWB_AVRO_FIXED:
+                return json_is_string(j) && json_string_length(j) == n->n;
+        case SWB_AVRO_ENUM:
+                return json_is_string(j) &&
+                       swb_avro_enum_index(n, json_string_value(j)) >= 0;
+        case SWB_AVRO_ARRAY:
+                return json_is_array(j);
+        case SWB_AVRO_MAP:
+        case SWB_AVRO_RECORD:
+                return json_is_object(j);
+        case SWB_AVRO_UNION:
+                return false;
+        }
+        return false;
 }

@@ -23,6 +23,7 @@
 #define SWB_AVRO_SCHEMA_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,5 +87,15 @@ const char *swb_avro_schema_canonical(const swb_avro_schema_t *schema);
 uint64_t swb_avro_schema_fingerprint(const swb_avro_schema_t *schema);
 /** @returns the schema as compact JSON, all attributes kept (owned by the schema). */
 const char *swb_avro_schema_json(const swb_avro_schema_t *schema);
+
+/** @returns the index of `sym` among the symbols of enum `n`, or -1. */
+int swb_avro_enum_index(const swb_avro_node_t *n, const char *sym);
+
+/**
+ * Could JSON value `j` be a value of `n` (not a union), judging by its JSON
+ * type (integer range, enum symbol, fixed size)? The codec's JSON mapping
+ * (swb_codec.h); a union takes the first branch that fits.
+ */
+bool swb_avro_json_fits(const swb_avro_node_t *n, const json_t *j);
 
 #endif

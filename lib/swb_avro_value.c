@@ -67,49 +67,6 @@ static const char *swb__type_str(const swb_avro_node_t *n)
 /* ------------------------------------------------------------------------ */
 /* JSON -> avro_value (encode) */
 
-static int swb__enum_index(const swb_avro_node_t *n, const char *sym)
-{
-        for (size_t i = 0; i < n->n; i++)
-                if (!strcmp(n->symbols[i], sym))
-                        return (int)i;
-        return -1;
-}
-
-/** Could `j` be a value of `n`, judging by its JSON type (and symbol, size)? */
-static bool swb__json_fits(const swb_avro_node_t *n, const json_t *j)
-{
-        switch (n->type) {
-        case SWB_AVRO_NULL:
-                return json_is_null(j);
-        case SWB_AVRO_BOOLEAN:
-                return json_is_boolean(j);
-        case SWB_AVRO_INT:
-                return json_is_integer(j) && json_integer_value(j) >= INT32_MIN &&
-                       json_integer_value(j) <= INT32_MAX;
-        case SWB_AVRO_LONG:
-                return json_is_integer(j);
-        case SWB_AVRO_FLOAT:
-        case SWB_AVRO_DOUBLE:
-                return json_is_number(j);
-        case SWB_AVRO_BYTES:
-        case SWB_AVRO_STRING:
-                return json_is_string(j);
-        case SWB_AVRO_FIXED:
-                return json_is_string(j) && json_string_length(j) == n->n;
-        case SWB_AVRO_ENUM:
-                return json_is_string(j) &&
-                       swb__enum_index(n, json_string_value(j)) >= 0;
-        case SWB_AVRO_ARRAY:
-                return json_is_array(j);
-        case SWB_AVRO_MAP:
-        case SWB_AVRO_RECORD:
-                return json_is_object(j);
-        case SWB_AVRO_UNION:
-                return false;
-        }
-        return false;
-}
-
 static swb_err_t swb__to_avro(struct swb__ectx *e, const swb_avro_node_t *n,
                               const json_t *j, avro_value_t *v, int depth)
 {
@@ -119,7 +76,7 @@ static swb_err_t swb__to_avro(struct swb__ectx *e, const swb_avro_node_t *n,
 
         if (depth > SWB_MAX_DEPTH)
                 return swb__err(e, SWB_ERR_SCHEMA, "nested too deeply");
-        if (n->type != SWB_AVRO_UNION && !swb__json_fits(n, j)) {
+        if (n->type != SWB_AVRO_UNION && !swb_avro_json_fits(n, j)) {
                 if (n->type == SWB_AVRO_ENUM && json_is_string(j))
                         return swb__err(e, SWB_ERR_SCHEMA, "'%s' is not a symbol of %s",
                                         json_string_value(j), n->fullname);
@@ -160,7 +117,8 @@ static swb_err_t swb__to_avro(struct swb__ectx *e, const swb_avro_node_t *n,
                                           json_string_length(j));
                 break;
         case SWB_AVRO_ENUM:
-                rc = avro_value_set_enum(v, swb__enum_index(n, json_string_value(j)));
+                rc = avro_value_set_enum(v,
+                                         swb_avro_enum_index(n, json_string_value(j)));
                 break;
         case SWB_AVRO_ARRAY: {
                 size_t i;
@@ -207,7 +165,7 @@ static swb_err_t swb__to_avro(struct swb__ectx *e, const swb_avro_node_t *n,
                 break;
         case SWB_AVRO_UNION:
                 for (size_t i = 0; i < n->n; i++) {
-                        if (!swb__json_fits(n->branches[i], j))
+                        if (!swb_avro_json_fits(n->branches[i], j))
                                 continue;
                         if (avro_value_set_branch(v, (int)i, &child))
                                 return swb__avro_err(e, "union branch");
@@ -435,7 +393,7 @@ static swb_err_t swb__to_json(struct swb__ectx *e, const swb_avro_node_t *w,
                 if ((rc = avro_value_get_enum(v, &idx)) || idx < 0 ||
                     (size_t)idx >= w->n)
                         return swb__avro_err(e, "enum");
-                ri = w == r ? idx : swb__enum_index(r, w->symbols[idx]);
+                ri = w == r ? idx : swb_avro_enum_index(r, w->symbols[idx]);
                 if (ri < 0 && (ri = r->enum_default) < 0)
                         return swb__err(e, SWB_ERR_SCHEMA, "'%s' is not a symbol of %s",
                                         w->symbols[idx], r->fullname);

@@ -33,49 +33,6 @@ static void swb__put_le(swb_buf_t *out, uint64_t bits, size_t n)
         swb_buf_put(out, tmp, n);
 }
 
-static int swb__enum_index(const swb_avro_node_t *n, const char *sym)
-{
-        for (size_t i = 0; i < n->n; i++)
-                if (!strcmp(n->symbols[i], sym))
-                        return (int)i;
-        return -1;
-}
-
-/* The same test as swb_avro_value's: could `j` be a value of `n`? */
-static bool swb__fits(const swb_avro_node_t *n, const json_t *j)
-{
-        switch (n->type) {
-        case SWB_AVRO_NULL:
-                return json_is_null(j);
-        case SWB_AVRO_BOOLEAN:
-                return json_is_boolean(j);
-        case SWB_AVRO_INT:
-                return json_is_integer(j) && json_integer_value(j) >= INT32_MIN &&
-                       json_integer_value(j) <= INT32_MAX;
-        case SWB_AVRO_LONG:
-                return json_is_integer(j);
-        case SWB_AVRO_FLOAT:
-        case SWB_AVRO_DOUBLE:
-                return json_is_number(j);
-        case SWB_AVRO_BYTES:
-        case SWB_AVRO_STRING:
-                return json_is_string(j);
-        case SWB_AVRO_FIXED:
-                return json_is_string(j) && json_string_length(j) == n->n;
-        case SWB_AVRO_ENUM:
-                return json_is_string(j) &&
-                       swb__enum_index(n, json_string_value(j)) >= 0;
-        case SWB_AVRO_ARRAY:
-                return json_is_array(j);
-        case SWB_AVRO_MAP:
-        case SWB_AVRO_RECORD:
-                return json_is_object(j);
-        case SWB_AVRO_UNION:
-                return false;
-        }
-        return false;
-}
-
 static bool swb__write(const swb_avro_node_t *n, const json_t *j, swb_buf_t *out,
                        int depth)
 {
@@ -83,14 +40,14 @@ static bool swb__write(const swb_avro_node_t *n, const json_t *j, swb_buf_t *out
                 return false;
         if (n->type == SWB_AVRO_UNION) {
                 for (size_t i = 0; i < n->n; i++) {
-                        if (!swb__fits(n->branches[i], j))
+                        if (!swb_avro_json_fits(n->branches[i], j))
                                 continue;
                         swb_avro_write_long(out, (int64_t)i);
                         return swb__write(n->branches[i], j, out, depth + 1);
                 }
                 return false;
         }
-        if (!swb__fits(n, j))
+        if (!swb_avro_json_fits(n, j))
                 return false;
         switch (n->type) {
         case SWB_AVRO_NULL:
@@ -126,7 +83,7 @@ static bool swb__write(const swb_avro_node_t *n, const json_t *j, swb_buf_t *out
                 swb_buf_put(out, json_string_value(j), n->n);
                 return true;
         case SWB_AVRO_ENUM:
-                swb_avro_write_long(out, swb__enum_index(n, json_string_value(j)));
+                swb_avro_write_long(out, swb_avro_enum_index(n, json_string_value(j)));
                 return true;
         case SWB_AVRO_ARRAY: {
                 size_t i;
