@@ -84,4 +84,16 @@ struct swb_worker_s {
 /** A delivery report or the handler's hold ended: finish, retry or dead-letter. */
 void swb__job_release(swb_job_t *job);
 
+/* swb_worker.c: the job leaves the worker (its key's next message gets the
+ * turn); a job whose turn came goes on the ready list; run the ready list. */
+void swb__job_finish(swb_worker_t *w, swb_job_t *job);
+void swb__ready_append(swb_worker_t *w, swb_job_t *job);
+void swb__run_ready(swb_worker_t *w);
+
+/* swb_worker_dep.c: dependency outages. */
+void swb__held_append(swb_worker_t *w, swb_job_t *job);
+void swb__dep_hold(swb_worker_t *w, swb_job_t *job);
+void swb__dep_probe(swb_worker_t *w);
+void swb__dep_abandon(swb_worker_t *w);
+
 #endif
