@@ -5,7 +5,14 @@
 
 #include "swb_id.h"
 #include "swb_mem.h"
+#include "swb_retention.h"
 #include "swb_tools.h"
+
+/* What makes this agent's redeliveries harmless, kept dedup.retention.hours. */
+static const struct swb_retention_rule swb__retention_rules[] = {
+    {"swb_inbox", "created_at", "agent"}, /* this agent's rows */
+    {"tool_results", "created_at", NULL},
+};
 
 swb_agent_t *swb_agent_new(const swb_config_t *cfg, const char *domain, char *errstr,
                            size_t errstr_size)
@@ -84,6 +91,10 @@ swb_agent_t *swb_agent_new(const swb_config_t *cfg, const char *domain, char *er
         if (!cfg->pg_url || !*cfg->pg_url)
                 SWB_WARN(NULL,
                          "pg.url is not set: every tool call will fail as unavailable");
+        else
+                a->retention = swb_retention_new(
+                    cfg, swb__retention_rules, (int)SWB_ARRAY_LEN(swb__retention_rules),
+                    p->name);
         return a;
 fail:
         swb_agent_destroy(a);
@@ -99,6 +110,7 @@ void swb_agent_destroy(swb_agent_t *a)
         swb_usage_destroy(a->usage);
         swb_budget_destroy(a->budget);
         swb_cache_destroy(a->cache);
+        swb_retention_destroy(a->retention);
         swb_pg_destroy(a->pg);
         swb_session_store_destroy(a->sessions);
         json_decref(a->tools_spec);
@@ -124,6 +136,8 @@ void swb_agent_poll(void *opaque, int timeout_ms)
                 swb_llm_poll(a->llm, timeout_ms);
                 swb__agent_llm_pump(a);
         }
+        if (a->retention && swb_worker_dependency_up(a->worker, "postgres"))
+                swb_retention_run(a->retention, a->pg);
 }
 
 static swb_err_t swb__inbox_put(swb_agent_t *a, const json_t *req, const char *reply_id,

@@ -20,8 +20,9 @@ struct swb_agent_s {
         swb_session_store_t *sessions;
         swb_pg_t *pg;       /* connected lazily; dropped when it breaks */
         bool pg_dependency; /* the worker pauses while PostgreSQL is down */
-        swb_cache_t *cache; /* NULL without redis.url */
-        swb_llm_t *llm;     /* NULL without llm.url */
+        struct swb_retention_s *retention; /* prunes the inbox and tool results */
+        swb_cache_t *cache;                /* NULL without redis.url */
+        swb_llm_t *llm;                    /* NULL without llm.url */
         swb_usage_t *usage;
         swb_budget_t *budget;   /* spend limits per user / tenant */
         swb_breaker_t *breaker; /* model protection: circuit and adaptive limit */

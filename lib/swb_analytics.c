@@ -40,6 +40,7 @@
 #include "swb_log.h"
 #include "swb_mem.h"
 #include "swb_pg.h"
+#include "swb_retention.h"
 
 #define SWB_ANALYTICS_BACKOFF_MIN_MS 100
 #define SWB_ANALYTICS_BACKOFF_MAX_MS 5000
@@ -69,6 +70,7 @@ struct swb_analytics_s {
         size_t pending_cnt;
         int64_t retry_at_ms; /* monotonic */
         int backoff_ms;
+        swb_retention_t *retention; /* NULL until swb_analytics_set_retention */
         swb_metric_t *m_events, *m_dups, *m_pending, *m_errors, *m_apply, *m_last;
 };
 
@@ -309,6 +311,7 @@ void swb_analytics_destroy(swb_analytics_t *a)
                 json_decref(p->event);
                 swb_free(p);
         }
+        swb_retention_destroy(a->retention);
         swb_pg_destroy(a->pg);
         swb_free(a->pg_url);
         swb_free(a);
@@ -656,12 +659,28 @@ swb_err_t swb_analytics_handle(void *opaque, swb_job_t *job,
         return SWB_OK;
 }
 
+/* What makes replays of the audit topic harmless, kept dedup.retention.hours. */
+static const struct swb_retention_rule swb__retention_rules[] = {
+    {"analytics_processed_events", "processed_at", NULL},
+    {"analytics_requests", "updated_at", NULL},
+    {"analytics_pending_received", "hour", NULL},
+};
+
+void swb_analytics_set_retention(swb_analytics_t *a, const swb_config_t *cfg)
+{
+        swb_retention_destroy(a->retention);
+        a->retention = swb_retention_new(
+            cfg, swb__retention_rules, (int)SWB_ARRAY_LEN(swb__retention_rules), NULL);
+}
+
 void swb_analytics_poll(void *opaque, int timeout_ms)
 {
         swb_analytics_t *a = opaque;
         int64_t now = swb_mono_ms();
         char errstr[512];
 
+        if (a->retention && !a->head && atomic_load(&a->pg_ok))
+                swb_retention_run(a->retention, a->pg);
         if (!a->head)
                 return;
         if (now < a->retry_at_ms) {

@@ -33,6 +33,7 @@
 
 #include <jansson.h>
 
+#include "swb_config.h"
 #include "swb_err.h"
 #include "swb_metrics.h"
 #include "swb_worker.h"
@@ -75,6 +76,13 @@ swb_err_t swb_analytics_handle(void *opaque, swb_job_t *job,
 /** The worker's poll callback (spec.poll): retries events deferred while
  *  PostgreSQL was unavailable; sleeps up to timeout_ms when it has to wait. */
 void swb_analytics_poll(void *opaque, int timeout_ms);
+
+/**
+ * Delete processed event ids (and the per-request rows) older than
+ * cfg->dedup_retention_hours, hourly, from the poll loop (swb_retention).
+ * `cfg` must outlive `a`.
+ */
+void swb_analytics_set_retention(swb_analytics_t *a, const swb_config_t *cfg);
 
 /** Events deferred, waiting for PostgreSQL. */
 size_t swb_analytics_pending(const swb_analytics_t *a);

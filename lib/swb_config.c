@@ -56,6 +56,11 @@ static const struct swb_config_row swb__rows[] = {
             "How long a worker at worker.max.inflight waits for in-flight work to finish before "
             "pausing its partitions (a pause drops the consumer's prefetched messages; keep it "
             "well below max.poll.interval.ms)."),
+        INT("dedup.retention.hours", dedup_retention_hours, "168", 1, 87600,
+            "How long agents keep inbox replies and write-tool results, and swb-analytics "
+            "its processed event ids, to make redeliveries harmless; older ones are deleted "
+            "hourly. Keep it above the topics' retention (a message redelivered after it "
+            "would run again)."),
         INT("retry.max.attempts", retry_max_attempts, "3", 1, 1000,
             "Handlings of a message failing with a transient error before it is dead-lettered."),
         INT("retry.backoff.ms", retry_backoff_ms, "200", 1, 600000,

@@ -55,6 +55,7 @@ typedef struct swb_config {
         int shutdown_timeout_ms;
         int max_inflight;
         int pause_after_ms;
+        int dedup_retention_hours;
         int retry_max_attempts;
         int retry_backoff_ms;
         int retry_backoff_max_ms;

@@ -55,6 +55,7 @@ int main(int argc, char **argv)
         if (!(w = swb_worker_new(cfg, &spec, errstr, sizeof(errstr))))
                 goto fail;
         swb_analytics_set_worker(a, w);
+        swb_analytics_set_retention(a, cfg);
         /* ready: PostgreSQL for the aggregates */
         probe = swb_probe_start(swb_worker_http(w), cfg->pg_url, NULL,
                                 cfg->health_probe_interval_ms);
