@@ -8,12 +8,6 @@
 #include "swb_retention.h"
 #include "swb_tools.h"
 
-/* What makes this agent's redeliveries harmless, kept dedup.retention.hours. */
-static const struct swb_retention_rule swb__retention_rules[] = {
-    {"swb_inbox", "created_at", "agent"}, /* this agent's rows */
-    {"tool_results", "created_at", NULL},
-};
-
 swb_agent_t *swb_agent_new(const swb_config_t *cfg, const char *domain, char *errstr,
                            size_t errstr_size)
 {
@@ -92,9 +86,8 @@ swb_agent_t *swb_agent_new(const swb_config_t *cfg, const char *domain, char *er
                 SWB_WARN(NULL,
                          "pg.url is not set: every tool call will fail as unavailable");
         else
-                a->retention = swb_retention_new(
-                    cfg, swb__retention_rules, (int)SWB_ARRAY_LEN(swb__retention_rules),
-                    p->name);
+                a->retention =
+                    swb_retention_new(cfg, swb_retention_agent_rules, p->name);
         return a;
 fail:
         swb_agent_destroy(a);

@@ -659,18 +659,10 @@ swb_err_t swb_analytics_handle(void *opaque, swb_job_t *job,
         return SWB_OK;
 }
 
-/* What makes replays of the audit topic harmless, kept dedup.retention.hours. */
-static const struct swb_retention_rule swb__retention_rules[] = {
-    {"analytics_processed_events", "processed_at", NULL},
-    {"analytics_requests", "updated_at", NULL},
-    {"analytics_pending_received", "hour", NULL},
-};
-
 void swb_analytics_set_retention(swb_analytics_t *a, const swb_config_t *cfg)
 {
         swb_retention_destroy(a->retention);
-        a->retention = swb_retention_new(
-            cfg, swb__retention_rules, (int)SWB_ARRAY_LEN(swb__retention_rules), NULL);
+        a->retention = swb_retention_new(cfg, swb_retention_analytics_rules, NULL);
 }
 
 void swb_analytics_poll(void *opaque, int timeout_ms)

@@ -12,6 +12,19 @@
 #define SWB__RET_EVERY_MS  (3600 * 1000)
 #define SWB__RET_AGAIN_MS  (60 * 1000)
 
+const struct swb_retention_rule swb_retention_agent_rules[] = {
+    {"swb_inbox", "created_at", "agent"},
+    {"tool_results", "created_at", NULL},
+    {NULL, NULL, NULL},
+};
+
+const struct swb_retention_rule swb_retention_analytics_rules[] = {
+    {"analytics_processed_events", "processed_at", NULL},
+    {"analytics_requests", "updated_at", NULL},
+    {"analytics_pending_received", "hour", NULL},
+    {NULL, NULL, NULL},
+};
+
 struct swb_retention_s {
         const swb_config_t *cfg;
         const struct swb_retention_rule *rules;
@@ -21,13 +34,14 @@ struct swb_retention_s {
 };
 
 swb_retention_t *swb_retention_new(const swb_config_t *cfg,
-                                   const struct swb_retention_rule *rules, int n,
+                                   const struct swb_retention_rule *rules,
                                    const char *filter)
 {
         swb_retention_t *r = swb_calloc(1, sizeof(*r));
         r->cfg = cfg;
         r->rules = rules;
-        r->n = n;
+        while (rules[r->n].table)
+                r->n++;
         r->filter = filter ? swb_strdup(filter) : NULL;
         r->next_ms = swb_mono_ms() + SWB__RET_AGAIN_MS;
         return r;

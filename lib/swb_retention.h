@@ -27,11 +27,17 @@ struct swb_retention_rule {
         const char *table, *time_col, *filter_col;
 };
 
+/** The deduplication records of an agent (its inbox rows, filtered by agent
+ *  name; write-tool results) and of swb-analytics; each ends with {NULL}. */
+extern const struct swb_retention_rule swb_retention_agent_rules[];
+extern const struct swb_retention_rule swb_retention_analytics_rules[];
+
 typedef struct swb_retention_s swb_retention_t;
 
-/** `rules` (static, `n` of them) are kept by reference. First run after ~1 minute. */
+/** `rules` (static, ending with {NULL}) are kept by reference. First run after ~1
+ * minute. */
 swb_retention_t *swb_retention_new(const swb_config_t *cfg,
-                                   const struct swb_retention_rule *rules, int n,
+                                   const struct swb_retention_rule *rules,
                                    const char *filter);
 void swb_retention_destroy(swb_retention_t *r);
 

@@ -124,10 +124,8 @@ static void test_prune(void **state)
 
 static void test_run_is_scheduled(void **state)
 {
-        static const struct swb_retention_rule inbox = {"swb_inbox", "created_at",
-                                                        "agent"};
         swb_config_t *cfg = swb_config_new();
-        swb_retention_t *r = swb_retention_new(cfg, &inbox, 1, tag);
+        swb_retention_t *r = swb_retention_new(cfg, swb_retention_agent_rules, tag);
         (void)state;
         /* the first run comes a minute after start, not at once */
         assert_int_equal(swb_retention_run(r, pg), 0);
