@@ -25,6 +25,7 @@
  * call's usage once, on the event of that call.
  */
 #include "swb_analytics.h"
+#include "swb_analytics_int.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -44,13 +45,6 @@
 
 #define SWB_ANALYTICS_BACKOFF_MIN_MS 100
 #define SWB_ANALYTICS_BACKOFF_MAX_MS 5000
-
-/* Latency buckets (upper bounds, ms), about 1.5x apart; then +Inf. */
-static const double swb__latency_le[] = {
-    1,    2,     3,     5,     7,     10,    15,    20,     30,     50,     70,
-    100,  150,   200,   300,   500,   700,   1000,  1500,   2000,   3000,   5000,
-    7000, 10000, 15000, 20000, 30000, 50000, 70000, 100000, 150000, 200000, 300000,
-};
 
 /* An event waiting for PostgreSQL; its job is deferred. */
 struct swb__pending {
@@ -74,15 +68,6 @@ struct swb_analytics_s {
         swb_metric_t *m_events, *m_dups, *m_pending, *m_errors, *m_apply, *m_last;
 };
 
-/* The fields of one AuditEvent, normalized, with their text forms. */
-struct swb__ev {
-        const char *event_id, *request_id, *user_id, *tenant_id, *stage, *agent;
-        const json_t *details;
-        int64_t tokens_in, tokens_out, duration_ms, created_at;
-        double cost;
-        char created_s[24], hour_s[24], tin_s[24], tout_s[24], cost_s[40];
-};
-
 /* Deltas of analytics_hourly, in the column order of swb__sql_hourly. */
 enum {
         H_REQUESTS,
@@ -100,23 +85,7 @@ enum {
         H__CNT
 };
 
-/* ------------------------------------------------------------- helpers */
-
-static const char *swb__str(const json_t *obj, const char *key, const char *def)
-{
-        const char *s = json_string_value(json_object_get(obj, key));
-        return s && *s ? s : def;
-}
-
-static int64_t swb__int(const json_t *obj, const char *key)
-{
-        const json_t *v = json_object_get(obj, key);
-        if (json_is_integer(v))
-                return (int64_t)json_integer_value(v);
-        if (json_is_real(v) && isfinite(json_real_value(v)))
-                return (int64_t)json_real_value(v);
-        return 0;
-}
+/* ------------------------------------------------------------- lifecycle */
 
 static double swb__mono_s(void)
 {
@@ -124,95 +93,6 @@ static double swb__mono_s(void)
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
-
-static bool swb__ieq_any(const char *s, const char *const *words)
-{
-        size_t i;
-        for (i = 0; s && words[i]; i++)
-                if (!strcasecmp(s, words[i]))
-                        return true;
-        return false;
-}
-
-/* A `tool_called` event whose details say a booking was made. Lenient: the
- * tool under "tool" (or "name"), a booking tool when its name starts with
- * "book" or contains "create_booking" / "make_booking", not a cancellation;
- * made when "outcome" (or "status") says so, or, without one, when a
- * "booking_id" is given. */
-static bool swb__is_booking(const json_t *details)
-{
-        static const char *const ok[] = {"ok",        "success", "succeeded", "booked",
-                                         "confirmed", "created", "true",      NULL};
-        const char *tool = swb__str(details, "tool", swb__str(details, "name", NULL));
-        const char *outcome =
-            swb__str(details, "outcome", swb__str(details, "status", NULL));
-        char lower[128];
-        size_t i;
-
-        if (!tool)
-                return false;
-        for (i = 0; tool[i] && i < sizeof(lower) - 1; i++)
-                lower[i] = (char)tolower((unsigned char)tool[i]);
-        lower[i] = '\0';
-        if (strstr(lower, "cancel") ||
-            (strncmp(lower, "book", 4) && !strstr(lower, "create_booking") &&
-             !strstr(lower, "make_booking")))
-                return false;
-        if (outcome)
-                return swb__ieq_any(outcome, ok);
-        return swb__str(details, "booking_id", NULL) != NULL;
-}
-
-static void swb__ev_parse(const json_t *e, struct swb__ev *ev)
-{
-        ev->event_id = swb__str(e, "event_id", "");
-        ev->request_id = swb__str(e, "request_id", "");
-        ev->user_id = swb__str(e, "user_id", "");
-        ev->tenant_id = swb__str(e, "tenant_id", "default");
-        ev->stage = swb__str(e, "stage", "");
-        ev->agent = swb__str(e, "agent", "unknown");
-        ev->details = json_object_get(e, "details");
-        ev->tokens_in = swb__int(e, "tokens_in");
-        ev->tokens_out = swb__int(e, "tokens_out");
-        ev->duration_ms = swb__int(e, "duration_ms");
-        ev->created_at = swb__int(e, "created_at");
-        ev->cost = json_number_value(json_object_get(e, "cost_usd"));
-        /* Nonsense never reaches the sums. */
-        if (ev->tokens_in < 0)
-                ev->tokens_in = 0;
-        if (ev->tokens_out < 0)
-                ev->tokens_out = 0;
-        if (!isfinite(ev->cost) || ev->cost < 0)
-                ev->cost = 0;
-        if (ev->created_at <= 0)
-                ev->created_at = swb_now_ms();
-        snprintf(ev->created_s, sizeof(ev->created_s), "%" PRId64, ev->created_at);
-        snprintf(ev->hour_s, sizeof(ev->hour_s), "%" PRId64,
-                 ev->created_at - ev->created_at % 3600000);
-        snprintf(ev->tin_s, sizeof(ev->tin_s), "%" PRId64, ev->tokens_in);
-        snprintf(ev->tout_s, sizeof(ev->tout_s), "%" PRId64, ev->tokens_out);
-        snprintf(ev->cost_s, sizeof(ev->cost_s), "%.17g", ev->cost);
-}
-
-double swb_analytics_latency_le(int64_t ms)
-{
-        size_t i;
-        for (i = 0; i < SWB_ARRAY_LEN(swb__latency_le); i++)
-                if ((double)ms <= swb__latency_le[i])
-                        return swb__latency_le[i];
-        return INFINITY;
-}
-
-double swb_analytics_latency_lower(double le)
-{
-        double lower = 0;
-        size_t i;
-        for (i = 0; i < SWB_ARRAY_LEN(swb__latency_le) && swb__latency_le[i] < le; i++)
-                lower = swb__latency_le[i];
-        return lower;
-}
-
-/* ------------------------------------------------------------- lifecycle */
 
 static swb_err_t swb__connect(swb_analytics_t *a, char *errstr, size_t errstr_size)
 {
@@ -411,7 +291,7 @@ static swb_err_t swb__count(swb_analytics_t *a, const struct swb__ev *ev, char *
         const bool classified = !strcmp(ev->stage, "classified");
         const bool replied = !strcmp(ev->stage, "replied");
         const char *cls_intent =
-            classified ? swb__str(ev->details, "intent", NULL) : NULL;
+            classified ? swb__analytics_str(ev->details, "intent", NULL) : NULL;
         char *intent = NULL, num[H__CNT][24], le_s[32];
         int64_t d[H__CNT] = {0}, first_at = 0, latency = -1;
         bool created = false, booking = false;
@@ -420,13 +300,13 @@ static swb_err_t swb__count(swb_analytics_t *a, const struct swb__ev *ev, char *
         int i;
 
         if (*ev->request_id) {
-                const char *p[] = {ev->request_id,
-                                   ev->tenant_id,
-                                   ev->user_id,
-                                   cls_intent,
-                                   classified ? swb__str(ev->details, "domain", NULL)
-                                              : NULL,
-                                   ev->created_s};
+                const char *p[] = {
+                    ev->request_id,
+                    ev->tenant_id,
+                    ev->user_id,
+                    cls_intent,
+                    classified ? swb__analytics_str(ev->details, "domain", NULL) : NULL,
+                    ev->created_s};
                 if ((err = swb__exec(a, swb__sql_request, 6, p, &res, errstr,
                                      errstr_size)))
                         return err;
@@ -455,10 +335,10 @@ static swb_err_t swb__count(swb_analytics_t *a, const struct swb__ev *ev, char *
         } else if (replied) {
                 static const char *const ok[] = {"ok", "success", NULL};
                 static const char *const error[] = {"error", "failed", "timeout", NULL};
-                const char *status = swb__str(ev->details, "status", "");
-                if (swb__ieq_any(status, ok))
+                const char *status = swb__analytics_str(ev->details, "status", "");
+                if (swb__analytics_ieq_any(status, ok))
                         d[H_OK] = 1;
-                else if (swb__ieq_any(status, error))
+                else if (swb__analytics_ieq_any(status, error))
                         d[H_ERROR] = 1;
                 else if (!strcasecmp(status, "rejected"))
                         d[H_REJECTED] = 1;
@@ -480,7 +360,7 @@ static swb_err_t swb__count(swb_analytics_t *a, const struct swb__ev *ev, char *
                 d[H_DLQ] = 1;
         } else if (!strcmp(ev->stage, "tool_called")) {
                 d[H_TOOLS] = 1;
-                booking = swb__is_booking(ev->details);
+                booking = swb__analytics_is_booking(ev->details);
         } else if (!strcmp(ev->stage, "model_called")) {
                 d[H_MODELS] = 1;
         }
@@ -536,7 +416,7 @@ swb_err_t swb_analytics_apply(swb_analytics_t *a, const json_t *event, bool *cou
         if (counted)
                 *counted = false;
         a->sqlstate[0] = '\0';
-        swb__ev_parse(event, &ev);
+        swb__analytics_ev_parse(event, &ev);
         if (!*ev.event_id || !*ev.stage)
                 return swb_seterr(errstr, errstr_size, SWB_ERR_SCHEMA,
                                   "audit event without event_id or stage");
