@@ -499,6 +499,7 @@ static void swb__consume(swb_worker_t *w, rd_kafka_message_t *m)
         job->w = w;
         job->msg = m;
         job->first_seen_ms = swb_now_ms();
+        w->last_consumed_ms = swb_mono_ms();
         swb_metric_inc1(w->m_consumed, topic, 1);
         swb_offsets_begin(w->offsets, topic, m->partition, m->offset);
         swb__live_add(w, job);
@@ -570,6 +571,8 @@ static void swb__step(swb_worker_t *w, int timeout_ms)
                 w->spec.poll(w->spec.opaque, async && !m ? 10 : 0);
         if (w->deps_down)
                 swb__dep_probe(w);
+        else if (w->dep_cnt && !w->live_cnt)
+                swb__dep_idle_probe(w);
         swb__run_ready(w);
         if (w->retry_head)
                 swb__run_retries(w);

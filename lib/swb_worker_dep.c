@@ -74,6 +74,23 @@ void swb__held_append(swb_worker_t *w, swb_job_t *job)
         w->held_cnt++;
 }
 
+/* Dependency `d` went down (`why`): pause consumption and start probing. */
+static void swb__dep_mark_down(swb_worker_t *w, struct swb__dep *d,
+                               const swb_corr_t *corr, const char *why)
+{
+        d->down = true;
+        d->down_since_ms = swb_mono_ms();
+        d->probes = 0;
+        d->next_probe_ms = d->down_since_ms + swb__dep_backoff(w, 0);
+        w->deps_down++;
+        swb_metric_set1(w->m_dep_up, d->name, 0);
+        swb_metric_inc1(w->m_dep_outages, d->name, 1);
+        SWB_WARN(corr,
+                 "%s is down (%s): pausing consumption and holding its messages until "
+                 "it answers again",
+                 d->name, why);
+}
+
 /* A job failed because dependency `d` is down: hold it (it keeps its key's
  * turn) and, on the first such failure, pause consumption and start probing. */
 void swb__dep_hold(swb_worker_t *w, swb_job_t *job)
@@ -83,20 +100,28 @@ void swb__dep_hold(swb_worker_t *w, swb_job_t *job)
         job->dep_holds++;
         job->failed = SWB_OK;
         swb__held_append(w, job);
-        if (d->down)
+        if (!d->down)
+                swb__dep_mark_down(w, d, &job->corr, job->errmsg);
+}
+
+/* An idle worker learns of an outage from no failing request: while nothing
+ * is in flight and no message came for health.probe.interval.ms, probe each
+ * dependency once per that interval, so that swb_dependency_up tells the truth
+ * and the first request after the outage is held rather than failed. */
+void swb__dep_idle_probe(swb_worker_t *w)
+{
+        int64_t now = swb_mono_ms(), every = w->cfg->health_probe_interval_ms;
+        int i;
+        if (now - w->last_consumed_ms < every)
                 return;
-        d->down = true;
-        d->down_since_ms = swb_mono_ms();
-        d->probes = 0;
-        d->next_probe_ms = d->down_since_ms + swb__dep_backoff(w, 0);
-        w->deps_down++;
-        swb_metric_set1(w->m_dep_up, d->name, 0);
-        swb_metric_inc1(w->m_dep_outages, d->name, 1);
-        SWB_WARN(
-            &job->corr,
-            "%s is down (%s): pausing consumption and holding its messages until it "
-            "answers again",
-            d->name, job->errmsg);
+        for (i = 0; i < w->dep_cnt; i++) {
+                struct swb__dep *d = &w->deps[i];
+                if (d->down || now < d->next_idle_probe_ms)
+                        continue;
+                d->next_idle_probe_ms = now + every;
+                if (!d->probe(d->opaque))
+                        swb__dep_mark_down(w, d, NULL, "an idle-time probe failed");
+        }
 }
 
 /* Probe the down dependencies that are due; when the last one answers, the

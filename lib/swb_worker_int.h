@@ -51,6 +51,7 @@ struct swb__dep {
         int64_t down_since_ms; /* monotonic */
         int64_t next_probe_ms; /* monotonic */
         int probes;            /* failed probes since it went down: the back-off step */
+        int64_t next_idle_probe_ms; /* monotonic: when up and the worker idle */
 };
 
 struct swb_worker_s {
@@ -73,9 +74,10 @@ struct swb_worker_s {
         size_t held_cnt;
         struct swb__dep deps[SWB__MAX_DEPS];
         int dep_cnt, deps_down;
-        bool paused;           /* the assigned partitions are paused */
-        bool busy;             /* past worker.max.inflight (until below half) */
-        int64_t full_since_ms; /* at worker.max.inflight since (mono), else 0 */
+        bool paused;              /* the assigned partitions are paused */
+        bool busy;                /* past worker.max.inflight (until below half) */
+        int64_t full_since_ms;    /* at worker.max.inflight since (mono), else 0 */
+        int64_t last_consumed_ms; /* monotonic: the last message taken */
         long paused_rebalances;
         swb_metric_t *m_consumed, *m_produced, *m_dlq, *m_inflight;
         swb_metric_t *m_dep_up, *m_dep_outages;
@@ -94,6 +96,7 @@ void swb__run_ready(swb_worker_t *w);
 void swb__held_append(swb_worker_t *w, swb_job_t *job);
 void swb__dep_hold(swb_worker_t *w, swb_job_t *job);
 void swb__dep_probe(swb_worker_t *w);
+void swb__dep_idle_probe(swb_worker_t *w);
 void swb__dep_abandon(swb_worker_t *w);
 
 #endif

@@ -355,6 +355,12 @@ static bool hotel_pg_marked_down(void *arg)
         return http_is("/metrics", 200, "swb_dependency_up{dependency=\"postgres\"} 0");
 }
 
+static bool hotel_pg_marked_up(void *arg)
+{
+        (void)arg;
+        return http_is("/metrics", 200, "swb_dependency_up{dependency=\"postgres\"} 1");
+}
+
 static bool log_has(const char *needle)
 {
         char path[400], *buf;
@@ -450,10 +456,33 @@ static void test_pause_and_resume(void **state)
         assert_true(log_has("postgres is back after "));
 }
 
+/* An idle agent notices the outage without a request failing first: the
+ * gauge says so, and it comes back by itself. */
+static void test_idle_outage(void **state)
+{
+        char session[96], user[96], rid[SWB_UUID_LEN], *r;
+        (void)state;
+        snprintf(session, sizeof(session), "s-pg-idle-%s", swb_test_unique());
+        snprintf(user, sizeof(user), "u-pg-idle-%s", swb_test_unique());
+        assert_true(swb_test_wait_for(hotel_ready, NULL, 10000));
+        assert_true(hotel_pg_marked_up(NULL));
+        proxy_set(T.px, false);
+        assert_true(swb_test_wait_for(hotel_pg_marked_down, NULL, 15000));
+        assert_true(log_has("an idle-time probe failed"));
+        proxy_set(T.px, true);
+        assert_true(swb_test_wait_for(hotel_pg_marked_up, NULL, 15000));
+        r = ask(session, user, "Find me a hotel in Bali", 30000, rid);
+        assert_non_null(strstr(r, "(hotel "));
+        free(r);
+        assert_int_equal(dlq_count(), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_pause_and_resume),
+            /* after: the other counts every reply on the topic */
+            cmocka_unit_test(test_idle_outage),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
