@@ -8,7 +8,7 @@ tmp=$(mktemp -d)
 trap 'kill $(cat "$tmp/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 topics=()
 for r in 1 2 3; do
-  for t in raw.in raw.out sup.in route.hotel route.flight route.tour route.customer_service \
+  for t in raw.in raw.out fan.in fan.out fan.audit sup.in route.hotel route.flight route.tour route.customer_service \
            replies audit dlq; do topics+=(--topic "bench.r$r.$t"); done
 done
 "$BIN/swb-devbroker" --addr-file "$tmp/addr" "${topics[@]}" >/dev/null 2>"$tmp/broker.log" &

@@ -1,8 +1,9 @@
 /*
  * swb-bench: figures for `make bench`, all measured in one run on one broker.
  *
- *   swb-bench --brokers B [--count N] [--sessions N] [--bin DIR]
- *   swb-bench --brokers B --passthrough IN OUT   (the raw contender, run by the above)
+ *   swb-bench --brokers B [--count N] [--sessions N] [--rounds N] [--bin DIR]
+ *   swb-bench --brokers B --passthrough IN OUT [AUDIT] (the raw contenders, run by
+ *                                                        the above)
  *
  * 1. codec: encode + decode of an AgentRequest, µs per message;
  * 2. router: µs per routing decision;
@@ -10,17 +11,22 @@
  *    - raw: a librdkafka consume -> produce passthrough (no decoding; offsets
  *      stored after delivery, like our worker), a process of its own
  *      (this program with --passthrough);
+ *    - raw fan-out: the same passthrough, but each request is also produced 3
+ *      more times to a second topic: the supervisor's 4 messages per request
+ *      (routed event + 3 audit events, which the audit contract requires)
+ *      with no work at all, the ceiling of any supervisor here;
  *    - supervisor: a real swb-supervisor process.
  *    Each is warmed up with one request of each text (group joined,
  *    connections up, every output topic known); then
  *    N requests are produced and the clock runs from the first produce until
  *    the N-th output arrives at a reader subscribed beforehand.
- *    msg/s = N / that time; the supervisor's is printed as a ratio to raw.
+ *    msg/s = N / that time; each contender's is printed as a ratio to raw.
  *    Also the CPU time each contender's process (all its threads) spent over
  *    the same interval, per request: on a shared machine the less noisy of
  *    the two figures.
- * The pipeline runs 3 rounds (raw, then supervisor, each round on topics of
- * its own) and prints each round and the medians: this machine is shared.
+ * The pipeline runs 3 rounds (--rounds; raw, fan-out, supervisor, each on
+ * topics of its own) and prints each round and the medians: this machine is
+ * shared.
  * Topics (created by the dev broker, see infra/scripts/bench.sh):
  * bench.r<round>.*
  */
@@ -188,7 +194,7 @@ static bool wait_got(struct reader *r, long want, int timeout_ms)
 /* ------------------------------------------------ raw passthrough thread */
 
 struct passthrough {
-        const char *in, *out;
+        const char *in, *out, *audit; /* audit: NULL, or 3 more copies go there */
         rd_kafka_t *consumer;
 };
 
@@ -205,7 +211,7 @@ static void pt_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         struct passthrough *p = opaque;
         intptr_t v = (intptr_t)m->_private; /* partition << 40 | offset */
         rd_kafka_topic_partition_list_t *l;
-        if (m->err)
+        if (m->err || v < 0) /* v < 0: a fan-out copy */
                 return;
         l = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(l, p->in, (int32_t)(v >> 40))->offset =
@@ -214,10 +220,21 @@ static void pt_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         rd_kafka_topic_partition_list_destroy(l);
 }
 
-/* The raw contender: consume -> produce until SIGTERM. */
-static int passthrough_main(const char *in, const char *out)
+static void pt_produce(rd_kafka_t *prod, const char *topic, const rd_kafka_message_t *m,
+                       void *opaque)
 {
-        struct passthrough pt = {in, out, NULL}, *p = &pt;
+        while (rd_kafka_producev(
+                   prod, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(m->key, m->key_len),
+                   RD_KAFKA_V_VALUE(m->payload, m->len),
+                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(opaque),
+                   RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                rd_kafka_poll(prod, 10);
+}
+
+/* The raw contenders: consume -> produce (and fan out to `audit`) until SIGTERM. */
+static int passthrough_main(const char *in, const char *out, const char *audit)
+{
+        struct passthrough pt = {in, out, audit, NULL}, *p = &pt;
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         rd_kafka_t *prod;
         signal(SIGTERM, pt_on_signal);
@@ -228,17 +245,13 @@ static int passthrough_main(const char *in, const char *out)
         subscribe(p->consumer, &p->in, 1);
         while (!pt_stop) {
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(p->consumer, 10);
-                if (m && !m->err)
-                        while (rd_kafka_producev(
-                                   prod, RD_KAFKA_V_TOPIC(p->out),
-                                   RD_KAFKA_V_KEY(m->key, m->key_len),
-                                   RD_KAFKA_V_VALUE(m->payload, m->len),
-                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                   RD_KAFKA_V_OPAQUE(
-                                       (void *)(((intptr_t)m->partition << 40) |
-                                                m->offset)),
-                                   RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-                                rd_kafka_poll(prod, 10);
+                if (m && !m->err) {
+                        pt_produce(
+                            prod, p->out, m,
+                            (void *)(((intptr_t)m->partition << 40) | m->offset));
+                        for (int c = 0; p->audit && c < 3; c++)
+                                pt_produce(prod, p->audit, m, (void *)(intptr_t)-1);
+                }
                 if (m)
                         rd_kafka_message_destroy(m);
                 rd_kafka_poll(prod, 0);
@@ -347,7 +360,9 @@ static pid_t spawn(char *const argv[], const char *const env[][2])
         return pid;
 }
 
-#define ROUNDS 3
+#define MAX_ROUNDS 9
+
+static int rounds = 3;
 
 static const char *bin = "build/bin";
 static char self[4096];
@@ -359,10 +374,35 @@ static char *topic(int round, const char *suffix)
         return swb_asprintf("bench.r%d.%s", round, suffix);
 }
 
-/* One round: the raw passthrough, then the supervisor, on topics of their own. */
-static bool run_round(int round, struct result *raw, struct result *sup)
+/* Time one contender: a reader of `outs` first, then the process, then the
+ * requests to `in`; SIGTERM and reap. */
+static struct result contend(const char *in, char **outs, int n_outs,
+                             char *const argv[], const char *const env[][2])
+{
+        struct reader r = {(const char *const *)outs, n_outs, 0, 0, 0};
+        struct result res;
+        pid_t pid;
+        pthread_create(&r.thr, NULL, reader_main, &r);
+        pid = spawn(argv, env);
+        res = timed_run(&r, in, count, pid);
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        __atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+        pthread_join(r.thr, NULL);
+        return res;
+}
+
+enum { C_RAW, C_FANOUT, C_SUP, C__CNT };
+static const char *const contender_names[C__CNT] = {
+    "raw librdkafka passthrough", "raw fan-out (1 in, 4 out)", "swb-supervisor"};
+
+/* One round: the raw passthrough, the raw fan-out, then the supervisor, each
+ * on topics of its own. */
+static bool run_round(int round, struct result res[C__CNT])
 {
         char *raw_in = topic(round, "raw.in"), *raw_out = topic(round, "raw.out");
+        char *fan_in = topic(round, "fan.in"), *fan_out = topic(round, "fan.out");
+        char *fan_audit = topic(round, "fan.audit");
         char *sup_in = topic(round, "sup.in"), *prefix = topic(round, "route.");
         char *replies = topic(round, "replies"), *audit = topic(round, "audit");
         char *dlq = topic(round, "dlq"), *group = topic(round, "supervisor");
@@ -381,43 +421,26 @@ static bool run_round(int round, struct result *raw, struct result *sup)
             {"SWB_LOG_LEVEL", "warn"},
             {NULL, NULL},
         };
-        struct reader rr = {(const char *const *)&raw_out, 1, 0, 0, 0};
-        struct reader sr = {(const char *const *)sup_out, 5, 0, 0, 0};
-        pid_t pid;
+        char *sup_path = swb_asprintf("%s/swb-supervisor", bin);
+        char *raw_args[] = {
+            self, "--brokers", (char *)brokers, "--passthrough", raw_in, raw_out, NULL};
+        char *fan_args[] = {self,   "--brokers", (char *)brokers, "--passthrough",
+                            fan_in, fan_out,     fan_audit,       NULL};
+        char *sup_args[] = {sup_path, NULL};
 
-        /* raw passthrough */
-        pthread_create(&rr.thr, NULL, reader_main, &rr);
-        {
-                char *args[] = {
-                    self,    "--brokers", (char *)brokers, "--passthrough", raw_in,
-                    raw_out, NULL};
-                pid = spawn(args, NULL);
-        }
-        *raw = timed_run(&rr, raw_in, count, pid);
-        kill(pid, SIGTERM);
-        waitpid(pid, NULL, 0);
-        __atomic_store_n(&rr.stop, 1, __ATOMIC_RELEASE);
-        pthread_join(rr.thr, NULL);
-
-        /* the real supervisor */
-        pthread_create(&sr.thr, NULL, reader_main, &sr);
-        {
-                char *path = swb_asprintf("%s/swb-supervisor", bin);
-                char *args[] = {path, NULL};
-                pid = spawn(args, sup_env);
-                swb_free(path);
-        }
-        *sup = timed_run(&sr, sup_in, count, pid);
-        kill(pid, SIGTERM);
-        waitpid(pid, NULL, 0);
-        __atomic_store_n(&sr.stop, 1, __ATOMIC_RELEASE);
-        pthread_join(sr.thr, NULL);
+        res[C_RAW] = contend(raw_in, &raw_out, 1, raw_args, NULL);
+        res[C_FANOUT] = contend(fan_in, &fan_out, 1, fan_args, NULL);
+        res[C_SUP] = contend(sup_in, sup_out, 5, sup_args, sup_env);
 
         swb_free(raw_in), swb_free(raw_out), swb_free(sup_in), swb_free(prefix);
+        swb_free(fan_in), swb_free(fan_out), swb_free(fan_audit), swb_free(sup_path);
         swb_free(audit), swb_free(dlq), swb_free(group);
         for (int i = 0; i < 5; i++)
                 swb_free(sup_out[i]);
-        return raw->rate > 0 && sup->rate > 0;
+        for (int c = 0; c < C__CNT; c++)
+                if (res[c].rate <= 0)
+                        return false;
+        return true;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -434,11 +457,10 @@ static double median(double *v, int n)
 
 int main(int argc, char **argv)
 {
-        const char *pt_in = NULL, *pt_out = NULL;
+        const char *pt_in = NULL, *pt_out = NULL, *pt_audit = NULL;
         char errstr[512];
-        double rate_ratio[ROUNDS], cpu_ratio[ROUNDS], raw_rate[ROUNDS],
-            sup_rate[ROUNDS];
-        double raw_cpu[ROUNDS], sup_cpu[ROUNDS];
+        double rate[C__CNT][MAX_ROUNDS], cpu[C__CNT][MAX_ROUNDS],
+            ratio[C__CNT][MAX_ROUNDS];
         ssize_t n;
         int a;
 
@@ -449,21 +471,26 @@ int main(int argc, char **argv)
                         count = atol(argv[++a]);
                 else if (!strcmp(argv[a], "--sessions") && a + 1 < argc)
                         sessions = atol(argv[++a]);
+                else if (!strcmp(argv[a], "--rounds") && a + 1 < argc)
+                        rounds = atoi(argv[++a]);
                 else if (!strcmp(argv[a], "--bin") && a + 1 < argc)
                         bin = argv[++a];
-                else if (!strcmp(argv[a], "--passthrough") && a + 2 < argc)
+                else if (!strcmp(argv[a], "--passthrough") && a + 2 < argc) {
                         pt_in = argv[a + 1], pt_out = argv[a + 2], a += 2;
-                else
+                        if (a + 1 < argc && argv[a + 1][0] != '-')
+                                pt_audit = argv[++a];
+                } else
                         brokers = NULL, a = argc;
         }
-        if (!brokers || count <= 0 || sessions <= 0) {
+        if (!brokers || count <= 0 || sessions <= 0 || rounds < 1 ||
+            rounds > MAX_ROUNDS) {
                 fprintf(stderr,
                         "usage: swb-bench --brokers B [--count N] [--sessions N] "
-                        "[--bin DIR]\n");
+                        "[--rounds 1-9] [--bin DIR]\n");
                 return 2;
         }
         if (pt_in)
-                return passthrough_main(pt_in, pt_out);
+                return passthrough_main(pt_in, pt_out, pt_audit);
         if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0) {
                 perror("swb-bench: /proc/self/exe");
                 return 1;
@@ -479,9 +506,9 @@ int main(int argc, char **argv)
                bench_router(200000));
         fflush(stdout);
 
-        for (int r = 0; r < ROUNDS; r++) {
-                struct result raw, sup;
-                if (!run_round(r + 1, &raw, &sup)) {
+        for (int r = 0; r < rounds; r++) {
+                struct result res[C__CNT];
+                if (!run_round(r + 1, res)) {
                         fprintf(stderr,
                                 "swb-bench: round %d: a pipeline did not deliver all "
                                 "outputs in time\n",
@@ -489,29 +516,23 @@ int main(int argc, char **argv)
                         swb_codec_destroy(codec);
                         return 1;
                 }
-                printf("pipeline round %d: raw %8.0f msg/s %6.2f us CPU/msg | "
-                       "supervisor %8.0f "
-                       "msg/s %6.2f us CPU/msg | ratio %.2f\n",
-                       r + 1, raw.rate, raw.cpu_us_msg, sup.rate, sup.cpu_us_msg,
-                       sup.rate / raw.rate);
+                for (int c = 0; c < C__CNT; c++) {
+                        rate[c][r] = res[c].rate, cpu[c][r] = res[c].cpu_us_msg;
+                        ratio[c][r] = res[c].rate / res[C_RAW].rate;
+                        printf("pipeline round %d: %-28s %8.0f msg/s %6.2f us CPU/msg"
+                               "  ratio %.2f\n",
+                               r + 1, contender_names[c], res[c].rate,
+                               res[c].cpu_us_msg, ratio[c][r]);
+                }
                 fflush(stdout);
-                raw_rate[r] = raw.rate, sup_rate[r] = sup.rate;
-                raw_cpu[r] = raw.cpu_us_msg, sup_cpu[r] = sup.cpu_us_msg;
-                rate_ratio[r] = sup.rate / raw.rate;
-                cpu_ratio[r] = sup.cpu_us_msg / raw.cpu_us_msg;
         }
         swb_codec_destroy(codec);
-        printf(
-            "pipeline: medians of %d rounds of %ld requests each (the supervisor also "
-            "writes 3 audit events per request)\n",
-            ROUNDS, count);
-        printf("pipeline: raw librdkafka passthrough %8.0f msg/s  %6.2f us CPU/msg\n",
-               median(raw_rate, ROUNDS), median(raw_cpu, ROUNDS));
-        printf("pipeline: swb-supervisor             %8.0f msg/s  %6.2f us CPU/msg\n",
-               median(sup_rate, ROUNDS), median(sup_cpu, ROUNDS));
-        printf(
-            "pipeline: supervisor / passthrough   %8.2f (msg/s, median of the rounds' "
-            "ratios); CPU per message x%.1f\n",
-            median(rate_ratio, ROUNDS), median(cpu_ratio, ROUNDS));
+        printf("pipeline: medians of %d rounds of %ld requests each (msg/s: requests "
+               "in; ratio: to raw passthrough in the same round)\n",
+               rounds, count);
+        for (int c = 0; c < C__CNT; c++)
+                printf("pipeline: %-28s %8.0f msg/s %6.2f us CPU/msg  ratio %.2f\n",
+                       contender_names[c], median(rate[c], rounds),
+                       median(cpu[c], rounds), median(ratio[c], rounds));
         return 0;
 }
