@@ -129,8 +129,10 @@ void swb_agent_poll(void *opaque, int timeout_ms)
                 swb_llm_poll(a->llm, timeout_ms);
                 swb__agent_llm_pump(a);
         }
-        if (a->retention && swb_worker_dependency_up(a->worker, "postgres"))
+        if (a->retention && swb_worker_dependency_up(a->worker, "postgres")) {
                 swb_retention_run(a->retention, a->pg);
+                swb_tools_booking_sweep(a->cfg, a->pg, a->cache);
+        }
 }
 
 static swb_err_t swb__inbox_put(swb_agent_t *a, const json_t *req, const char *reply_id,

@@ -124,6 +124,11 @@ static const struct swb_config_row swb__rows[] = {
             "Rates older than this are refreshed from rates.url when asked for."),
         INT("agent.max.tool.rounds", agent_max_tool_rounds, "6", 1, 50,
             "With a model: rounds of tool calls before the agent asks for a final answer."),
+        INT("booking.hold.minutes", booking_hold_minutes, "30", 0, 10080,
+            "How long a new (pending, unpaid) booking holds its rooms, seats or tour places. "
+            "Past it the booking can no longer be paid, and the agents (checking every "
+            "minute) cancel it with cancel_reason \"payment window expired\" and put its "
+            "inventory back on sale. 0: holds never expire."),
         INT("cache.ttl.hotels", cache_ttl_hotels, "3600", 0, 604800, "Read cache TTL (s) of hotel data."),
         INT("cache.ttl.flights", cache_ttl_flights, "1800", 0, 604800, "Read cache TTL (s) of flight data."),
         INT("cache.ttl.tours", cache_ttl_tours, "3600", 0, 604800, "Read cache TTL (s) of tour data."),

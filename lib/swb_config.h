@@ -87,6 +87,7 @@ typedef struct swb_config {
         /* agent */
         char *domain;
         int agent_max_tool_rounds;
+        int booking_hold_minutes; /* payment window of a pending booking; 0 = none */
         int cache_ttl_hotels, cache_ttl_flights, cache_ttl_tours, cache_ttl_availability,
                 cache_ttl_user_bookings;
         /* kafka.* passthrough, in order of appearance: name/value pairs */

@@ -368,6 +368,27 @@ swb_err_t swb_tools_query(const struct swb_tool_ctx *ctx, const char *sql, int n
         return SWB_OK;
 }
 
+swb_err_t swb_tools_query_row(const struct swb_tool_ctx *ctx, const char *sql,
+                              const json_t *args, const char *key, const char *what,
+                              json_t **result)
+{
+        char id[32];
+        const char *p[] = {id};
+        json_t *rows;
+        swb_err_t err;
+
+        snprintf(id, sizeof(id), "%lld", swb_tools_int(args, key, 0));
+        if ((err = swb_tools_query(ctx, sql, 1, p, &rows)))
+                return err;
+        if (json_array_size(rows) == 0)
+                *result =
+                    swb_tools_error(SWB_TOOL_E_NOT_FOUND, "no %s with id %s", what, id);
+        else
+                *result = json_incref(json_array_get(rows, 0));
+        json_decref(rows);
+        return SWB_OK;
+}
+
 /* ---------------------------------------------------------------- cache */
 
 struct cached_load {

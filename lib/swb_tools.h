@@ -27,7 +27,9 @@
 
 #include "swb_agent.h"
 #include "swb_cache.h"
+#include "swb_config.h"
 #include "swb_err.h"
+#include "swb_pg.h"
 
 /* ---------------------------------------------------------------- tables */
 
@@ -140,6 +142,16 @@ swb_err_t swb_tools_run(const char *tool, const char *schema,
                 return swb_tools_run(name, schema, ctx, args, impl, result);           \
         }
 
+/** Define tool `fn` as SWB_TOOL_DEFINE() does, whose impl is the read-through
+ * cache (swb_tools_cached(), cache `type`, no scope, key `name`) of `load`. */
+#define SWB_TOOL_DEFINE_CACHED(fn, name, schema, type, load)                           \
+        static swb_err_t fn##_cached(const struct swb_tool_ctx *ctx,                   \
+                                     const json_t *args, json_t **result)              \
+        {                                                                              \
+                return swb_tools_cached(ctx, type, NULL, name, args, load, result);    \
+        }                                                                              \
+        SWB_TOOL_DEFINE(fn, name, schema, fn##_cached)
+
 /** Argument getters; the schema has checked the types already. */
 const char *swb_tools_str(const json_t *args, const char *key, const char *dflt);
 long long swb_tools_int(const json_t *args, const char *key, long long dflt);
@@ -171,6 +183,16 @@ json_t *swb_tools_pg_rows(const PGresult *res);
  */
 swb_err_t swb_tools_query(const struct swb_tool_ctx *ctx, const char *sql, int nparams,
                           const char *const *params, json_t **rows);
+
+/**
+ * Run `sql` with the one parameter $1 = the integer argument `key` of `args`
+ * (swb_tools_query()) and answer its first row as *result (a new reference),
+ * or the not_found error result "no <what> with id <id>" when it has none.
+ * @returns the error of swb_tools_query(), or SWB_OK.
+ */
+swb_err_t swb_tools_query_row(const struct swb_tool_ctx *ctx, const char *sql,
+                              const json_t *args, const char *key, const char *what,
+                              json_t **result);
 
 /**
  * Read-through cache of a read tool: the key is `tool` + the arguments
@@ -256,17 +278,81 @@ swb_err_t swb_tools_http_json(const char *url, const char *bearer, const json_t 
 /* ---------------------------------------------------------------- bookings
  * (lib/tools/booking.c) */
 
-/* The booking lifecycle shared by the domains: pay and cancel a booking of
- * `kind` ("hotel", "flight", "tour") owned by ctx->user_id. Idempotent; the
- * cache entries the change affects are invalidated after COMMIT. */
-swb_err_t swb__tools_booking_pay(const struct swb_tool_ctx *ctx, const json_t *args,
-                                 const char *kind, const char *tool, json_t **result);
-swb_err_t swb__tools_booking_cancel(const struct swb_tool_ctx *ctx, const json_t *args,
-                                    const char *kind, const char *tool,
-                                    json_t **result);
+/*
+ * Holds. A new booking is pending and holds its rooms, seats or places for
+ * booking.hold.minutes (ctx->cfg; without one, the table's default; 0: for
+ * ever). Past that the pay tools refuse it ("the hold ... expired ...; please
+ * book again", in Indonesian for an "id" locale) and swb_tools_booking_sweep()
+ * cancels it (cancel_reason "payment window expired") and puts its inventory
+ * back on sale as a cancellation does (bookings_release() in
+ * infra/sql/005_booking_hold.sql).
+ */
 
-/* The cancel and pay tools, defined once and listed by their domain and by
- * customer_service (which pays a booking it finds, whatever its kind). */
+/** booking.hold.minutes of ctx->cfg (without one, the table's default). */
+int swb__tools_booking_hold_minutes(const struct swb_tool_ctx *ctx);
+
+/**
+ * Change a booking of `kind` ("hotel", "flight", "tour"): run `body` (which
+ * makes, pays or cancels the booking; its opaque is `kind`) once per
+ * idempotency key as `tool`, then invalidate what it made stale: the user's
+ * bookings, and the availability of the hotel, tour or flights when the
+ * result names one (hotel_id, tour_id, flight_id).
+ * @returns as swb_tools_idempotent().
+ */
+swb_err_t swb__tools_booking_make(const struct swb_tool_ctx *ctx, const json_t *args,
+                                  const char *kind, const char *tool,
+                                  swb_tools_tx_fn *body, json_t **result);
+
+/**
+ * In a booking body, before the INSERT: take the inventory, rows this
+ * transaction has locked and checked, with `sql`, an UPDATE of `rows` rows.
+ * @returns SWB_OK, an error of PostgreSQL (logged), or SWB_ERR_INTERNAL when
+ *          it changed another number of rows (cannot happen).
+ */
+swb_err_t swb__tools_booking_take(const struct swb_tool_ctx *ctx, const char *sql,
+                                  int nparams, const char *const *params,
+                                  long long rows);
+
+/**
+ * In a booking body, after the INSERT: add to the new booking's `result`
+ * (which has its booking_id) when its hold ends, hold_expires_at (UTC; absent
+ * when holds never expire), and a next_step naming `pay_tool` and `what` is
+ * held ("rooms", "seats", "places").
+ * @returns an error of PostgreSQL, or SWB_OK.
+ */
+swb_err_t swb__tools_booking_held(const struct swb_tool_ctx *ctx, const char *pay_tool,
+                                  const char *what, json_t *result);
+
+/**
+ * Cancel up to `batch` pending bookings whose hold of `minutes` has ended,
+ * oldest first, and put their inventory back on sale: one statement
+ * (bookings_expire()), so one transaction; bookings locked by anyone else
+ * (another replica's sweep, a payment in progress) are skipped, so concurrent
+ * calls never release a booking twice. Invalidates the cached bookings and
+ * availability of each (`cache` may be NULL) and counts them in
+ * swb_booking_holds_expired_total{kind}. Does nothing when minutes <= 0.
+ * `pg` must not be inside a failed transaction; called in one, the changes
+ * commit with it.
+ * @returns the number of bookings cancelled, or -1 with errstr filled.
+ */
+long swb_tools_booking_expire(swb_pg_t *pg, swb_cache_t *cache, int minutes, int batch,
+                              char *errstr, size_t errstr_size);
+
+/**
+ * The periodic expiry of holds, called from an agent's poll loop: when due
+ * (once a minute; a second later when a run used up its ~200 ms budget with
+ * more to do; a minute after a failure, which is logged), runs
+ * swb_tools_booking_expire() in batches with cfg's booking.hold.minutes.
+ * Does nothing when `pg` is NULL (call it only while PostgreSQL is up) or
+ * when holds never expire. The schedule is per process: of several agents of
+ * one process, one runs it. Thread-safe (`pg` is the caller's).
+ * @returns the number of bookings cancelled by this call.
+ */
+long swb_tools_booking_sweep(const swb_config_t *cfg, swb_pg_t *pg, swb_cache_t *cache);
+
+/* The cancel and pay tools of each kind, defined once (lib/tools/booking.c)
+ * and listed by their domain and by customer_service (which pays or cancels a
+ * booking it finds, whatever its kind). */
 swb_tool_fn swb__tool_pay_hotel_booking;
 swb_tool_fn swb__tool_pay_flight_booking;
 swb_tool_fn swb__tool_pay_tour_booking;

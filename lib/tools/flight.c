@@ -153,53 +153,25 @@ static swb_err_t list_flights(const struct swb_tool_ctx *ctx, const json_t *args
         return SWB_OK;
 }
 
-static swb_err_t get_flights_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                                  json_t **result)
-{
-        return swb_tools_cached(ctx, SWB_CACHE_FLIGHTS, NULL, "get_flights", args,
-                                list_flights, result);
-}
-
-static swb_err_t search_route_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                                   json_t **result)
-{
-        return swb_tools_cached(ctx, SWB_CACHE_FLIGHTS, NULL, "search_flights_by_route",
-                                args, list_flights, result);
-}
+SWB_TOOL_DEFINE_CACHED(get_flights, "get_flights", get_flights_params,
+                       SWB_CACHE_FLIGHTS, list_flights)
+SWB_TOOL_DEFINE_CACHED(search_flights_by_route, "search_flights_by_route",
+                       search_route_params, SWB_CACHE_FLIGHTS, list_flights)
 
 static swb_err_t flight_details_load(const struct swb_tool_ctx *ctx, const json_t *args,
                                      json_t **result)
 {
-        char id[32];
-        const char *p[] = {id};
-        json_t *rows;
-        swb_err_t err;
-
-        snprintf(id, sizeof(id), "%lld", swb_tools_int(args, "flight_id", 0));
-        err = swb_tools_query(
+        return swb_tools_query_row(
             ctx,
             "SELECT " FLIGHT_COLUMNS ", r.aircraft, oa.name AS origin_airport, "
             "da.name AS destination_airport, f.seats_total, f.status, "
             "f.depart_at <= now() AS departed " FLIGHT_JOINS
             "WHERE f.flight_id = $1::bigint",
-            1, p, &rows);
-        if (err)
-                return err;
-        if (json_array_size(rows) == 0)
-                *result =
-                    swb_tools_error(SWB_TOOL_E_NOT_FOUND, "no flight with id %s", id);
-        else
-                *result = json_incref(json_array_get(rows, 0));
-        json_decref(rows);
-        return SWB_OK;
+            args, "flight_id", "flight", result);
 }
 
-static swb_err_t flight_details_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                                     json_t **result)
-{
-        return swb_tools_cached(ctx, SWB_CACHE_FLIGHTS, NULL, "get_flight_details",
-                                args, flight_details_load, result);
-}
+SWB_TOOL_DEFINE_CACHED(get_flight_details, "get_flight_details", flight_details_params,
+                       SWB_CACHE_FLIGHTS, flight_details_load)
 
 /* ---------------------------------------------------------------- booking */
 
@@ -256,16 +228,12 @@ static swb_err_t book_flight_body(const struct swb_tool_ctx *ctx, const json_t *
         }
         {
                 const char *p[] = {id, npax};
-                json_t *upd = NULL;
-                err = swb_tools_query(
+                err = swb__tools_booking_take(
                     ctx,
                     "UPDATE flights SET seats_available = seats_available - "
                     "$2::int WHERE flight_id = $1::bigint AND "
-                    "seats_available >= $2::int RETURNING seats_available",
-                    2, p, &upd);
-                if (!err && json_array_size(upd) != 1)
-                        err = SWB_ERR_INTERNAL; /* the row is locked: cannot happen */
-                json_decref(upd);
+                    "seats_available >= $2::int",
+                    2, p, 1);
                 if (err)
                         goto out;
         }
@@ -290,10 +258,7 @@ static swb_err_t book_flight_body(const struct swb_tool_ctx *ctx, const json_t *
         json_object_set(*result, "destination", json_object_get(row, "destination"));
         json_object_set(*result, "departure_local",
                         json_object_get(row, "departure_local"));
-        json_object_set_new(
-            *result, "next_step",
-            json_string("Pay with process_flight_payment to confirm; the "
-                        "seats are held while the booking is pending."));
+        err = swb__tools_booking_held(ctx, "process_flight_payment", "seats", *result);
 out:
         json_decref(rows);
         json_decref(fl);
@@ -303,55 +268,13 @@ out:
 static swb_err_t book_flight_impl(const struct swb_tool_ctx *ctx, const json_t *args,
                                   json_t **result)
 {
-        swb_err_t err = swb_tools_idempotent(ctx, "book_flight", args, book_flight_body,
-                                             NULL, result, NULL);
-
-        if (!err && !swb_tools_is_error(*result, NULL)) {
-                swb_cache_invalidate(ctx->cache, SWB_CACHE_FLIGHTS, NULL);
-                swb_cache_invalidate(ctx->cache, SWB_CACHE_USER_BOOKINGS, ctx->user_id);
-        }
-        return err;
-}
-
-static swb_err_t pay_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                          json_t **result)
-{
-        return swb__tools_booking_pay(ctx, args, "flight", "process_flight_payment",
-                                      result);
-}
-
-static swb_err_t cancel_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                             json_t **result)
-{
-        return swb__tools_booking_cancel(ctx, args, "flight", "cancel_flight_booking",
-                                         result);
+        return swb__tools_booking_make(ctx, args, "flight", "book_flight",
+                                       book_flight_body, result);
 }
 
 /* ---------------------------------------------------------------- table */
 
-SWB_TOOL_DEFINE(get_flights, "get_flights", get_flights_params, get_flights_impl)
-SWB_TOOL_DEFINE(search_flights_by_route, "search_flights_by_route", search_route_params,
-                search_route_impl)
-SWB_TOOL_DEFINE(get_flight_details, "get_flight_details", flight_details_params,
-                flight_details_impl)
 SWB_TOOL_DEFINE(book_flight, "book_flight", book_flight_params, book_flight_impl)
-SWB_TOOL_DEFINE(process_flight_payment, "process_flight_payment", SWB_TOOLS_PAY_PARAMS,
-                pay_impl)
-
-/* Listed by its domain and by customer_service. */
-swb_err_t swb__tool_pay_flight_booking(const struct swb_tool_ctx *ctx, const json_t *args,
-                                   json_t **result)
-{
-        return process_flight_payment(ctx, args, result);
-}
-
-swb_err_t swb__tool_cancel_flight_booking(const struct swb_tool_ctx *ctx,
-                                          const json_t *args, json_t **result)
-{
-        return swb_tools_run("cancel_flight_booking", SWB_TOOLS_CANCEL_PARAMS, ctx,
-                             args, cancel_impl, result);
-}
-
 const struct swb_tool swb_tools_flight[] = {
     {"get_flights",
      "List upcoming flights with free seats, optionally filtered by origin, "
@@ -367,12 +290,12 @@ const struct swb_tool swb_tools_flight[] = {
      flight_details_params, get_flight_details},
     {"book_flight",
      "Book seats on a flight for the current user. The booking starts pending and "
-     "holds the seats; pay it with process_flight_payment.",
+     "holds the seats; pay it with process_flight_payment before its hold_expires_at.",
      book_flight_params, book_flight},
     {"process_flight_payment",
      "Pay one of the user's pending flight bookings (the full booking amount). "
      "Returns the payment transaction id (TX-...).",
-     SWB_TOOLS_PAY_PARAMS, process_flight_payment},
+     SWB_TOOLS_PAY_PARAMS, swb__tool_pay_flight_booking},
     {"cancel_flight_booking", SWB_TOOLS_CANCEL_FLIGHT_DESC, SWB_TOOLS_CANCEL_PARAMS,
      swb__tool_cancel_flight_booking},
 };

@@ -142,12 +142,8 @@ static swb_err_t get_hotels_load(const struct swb_tool_ctx *ctx, const json_t *a
         return list_hotels(ctx, args, swb_tools_str(args, "city", NULL), result);
 }
 
-static swb_err_t get_hotels_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                                 json_t **result)
-{
-        return swb_tools_cached(ctx, SWB_CACHE_HOTELS, NULL, "get_hotels", args,
-                                get_hotels_load, result);
-}
+SWB_TOOL_DEFINE_CACHED(get_hotels, "get_hotels", get_hotels_params, SWB_CACHE_HOTELS,
+                       get_hotels_load)
 
 static swb_err_t search_hotels_load(const struct swb_tool_ctx *ctx, const json_t *args,
                                     json_t **result)
@@ -155,26 +151,15 @@ static swb_err_t search_hotels_load(const struct swb_tool_ctx *ctx, const json_t
         return list_hotels(ctx, args, swb_tools_str(args, "location", NULL), result);
 }
 
-static swb_err_t search_hotels_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                                    json_t **result)
-{
-        return swb_tools_cached(ctx, SWB_CACHE_HOTELS, NULL,
-                                "search_hotels_by_location", args, search_hotels_load,
-                                result);
-}
+SWB_TOOL_DEFINE_CACHED(search_hotels_by_location, "search_hotels_by_location",
+                       search_hotels_params, SWB_CACHE_HOTELS, search_hotels_load)
 
 /* ---------------------------------------------------------------- details */
 
 static swb_err_t hotel_details_load(const struct swb_tool_ctx *ctx, const json_t *args,
                                     json_t **result)
 {
-        char id[32];
-        const char *p[] = {id};
-        json_t *rows;
-        swb_err_t err;
-
-        snprintf(id, sizeof(id), "%lld", swb_tools_int(args, "hotel_id", 0));
-        err = swb_tools_query(
+        return swb_tools_query_row(
             ctx,
             "SELECT h.hotel_id, h.name, d.name AS destination, d.country, h.city, "
             "h.area, "
@@ -188,24 +173,11 @@ static swb_err_t hotel_details_load(const struct swb_tool_ctx *ctx, const json_t
             "WHERE rt.hotel_id = h.hotel_id) AS room_types "
             "FROM hotels h JOIN destinations d USING (destination_id) "
             "WHERE h.hotel_id = $1::int",
-            1, p, &rows);
-        if (err)
-                return err;
-        if (json_array_size(rows) == 0)
-                *result =
-                    swb_tools_error(SWB_TOOL_E_NOT_FOUND, "no hotel with id %s", id);
-        else
-                *result = json_incref(json_array_get(rows, 0));
-        json_decref(rows);
-        return SWB_OK;
+            args, "hotel_id", "hotel", result);
 }
 
-static swb_err_t hotel_details_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                                    json_t **result)
-{
-        return swb_tools_cached(ctx, SWB_CACHE_HOTELS, NULL, "get_hotel_details", args,
-                                hotel_details_load, result);
-}
+SWB_TOOL_DEFINE_CACHED(get_hotel_details, "get_hotel_details", hotel_details_params,
+                       SWB_CACHE_HOTELS, hotel_details_load)
 
 /* ---------------------------------------------------------------- availability */
 
@@ -335,7 +307,7 @@ static swb_err_t book_room_body(const struct swb_tool_ctx *ctx, const json_t *ar
                    *co = swb_tools_str(args, "check_out", "");
         long long guests = swb_tools_int(args, "guests", 1),
                   rooms = swb_tools_int(args, "rooms", 1), nights;
-        char hotel[32], rt[32], nrooms[16], nguests[16], errstr[512];
+        char hotel[32], rt[32], nrooms[16], nguests[16];
         json_t *rows = NULL, *inv = NULL, *row;
         size_t i;
         swb_err_t err;
@@ -404,23 +376,14 @@ static swb_err_t book_room_body(const struct swb_tool_ctx *ctx, const json_t *ar
         }
         {
                 const char *p[] = {rt, ci, co, nrooms};
-                PGresult *res = NULL;
-                err = swb_pg_exec(
-                    ctx->pg,
+                err = swb__tools_booking_take(
+                    ctx,
                     "UPDATE room_inventory SET available = available - $4::int "
                     "WHERE room_type_id = $1::int AND stay_date >= $2::date "
                     "AND stay_date < $3::date AND available >= $4::int",
-                    4, p, &res, errstr, sizeof(errstr));
-                if (err) {
-                        SWB_WARN(ctx->corr, "book_hotel_room: %s", errstr);
+                    4, p, nights);
+                if (err)
                         goto out;
-                }
-                if (atoll(PQcmdTuples(res)) != nights) {
-                        PQclear(res);
-                        err = SWB_ERR_INTERNAL; /* rows were locked: cannot happen */
-                        goto out;
-                }
-                PQclear(res);
         }
         json_decref(rows);
         rows = NULL;
@@ -450,10 +413,7 @@ static swb_err_t book_room_body(const struct swb_tool_ctx *ctx, const json_t *ar
         }
         *result = json_incref(json_array_get(rows, 0));
         json_object_set_new(*result, "nights", json_integer(nights));
-        json_object_set_new(
-            *result, "next_step",
-            json_string("Pay with process_hotel_payment to confirm; the "
-                        "rooms are held while the booking is pending."));
+        err = swb__tools_booking_held(ctx, "process_hotel_payment", "rooms", *result);
 out:
         json_decref(rows);
         json_decref(inv);
@@ -463,61 +423,15 @@ out:
 static swb_err_t book_room_impl(const struct swb_tool_ctx *ctx, const json_t *args,
                                 json_t **result)
 {
-        char scope[48];
-        swb_err_t err;
-
-        err = swb_tools_idempotent(ctx, "book_hotel_room", args, book_room_body, NULL,
-                                   result, NULL);
-        if (!err && !swb_tools_is_error(*result, NULL)) {
-                snprintf(scope, sizeof(scope), "hotel:%lld",
-                         swb_tools_int(args, "hotel_id", 0));
-                swb_cache_invalidate(ctx->cache, SWB_CACHE_AVAILABILITY, scope);
-                swb_cache_invalidate(ctx->cache, SWB_CACHE_USER_BOOKINGS, ctx->user_id);
-        }
-        return err;
-}
-
-static swb_err_t pay_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                          json_t **result)
-{
-        return swb__tools_booking_pay(ctx, args, "hotel", "process_hotel_payment",
-                                      result);
-}
-
-static swb_err_t cancel_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                             json_t **result)
-{
-        return swb__tools_booking_cancel(ctx, args, "hotel", "cancel_hotel_booking",
-                                         result);
+        return swb__tools_booking_make(ctx, args, "hotel", "book_hotel_room",
+                                       book_room_body, result);
 }
 
 /* ---------------------------------------------------------------- table */
 
-SWB_TOOL_DEFINE(get_hotels, "get_hotels", get_hotels_params, get_hotels_impl)
-SWB_TOOL_DEFINE(search_hotels_by_location, "search_hotels_by_location",
-                search_hotels_params, search_hotels_impl)
-SWB_TOOL_DEFINE(get_hotel_details, "get_hotel_details", hotel_details_params,
-                hotel_details_impl)
 SWB_TOOL_DEFINE(check_available_rooms, "check_available_rooms", check_rooms_params,
                 check_rooms_impl)
 SWB_TOOL_DEFINE(book_hotel_room, "book_hotel_room", book_room_params, book_room_impl)
-SWB_TOOL_DEFINE(process_hotel_payment, "process_hotel_payment", SWB_TOOLS_PAY_PARAMS,
-                pay_impl)
-
-/* Listed by its domain and by customer_service. */
-swb_err_t swb__tool_pay_hotel_booking(const struct swb_tool_ctx *ctx, const json_t *args,
-                                   json_t **result)
-{
-        return process_hotel_payment(ctx, args, result);
-}
-
-swb_err_t swb__tool_cancel_hotel_booking(const struct swb_tool_ctx *ctx,
-                                         const json_t *args, json_t **result)
-{
-        return swb_tools_run("cancel_hotel_booking", SWB_TOOLS_CANCEL_PARAMS, ctx, args,
-                             cancel_impl, result);
-}
-
 const struct swb_tool swb_tools_hotel[] = {
     {"get_hotels",
      "List hotels, optionally filtered by city or destination, minimum stars and "
@@ -538,12 +452,13 @@ const struct swb_tool swb_tools_hotel[] = {
      check_rooms_params, check_available_rooms},
     {"book_hotel_room",
      "Book rooms of one room type at a hotel for a stay, for the current user. The "
-     "booking starts pending and holds the rooms; pay it with process_hotel_payment.",
+     "booking starts pending and holds the rooms; pay it with process_hotel_payment "
+     "before its hold_expires_at.",
      book_room_params, book_hotel_room},
     {"process_hotel_payment",
      "Pay one of the user's pending hotel bookings (the full booking amount). "
      "Returns the payment transaction id (TX-...).",
-     SWB_TOOLS_PAY_PARAMS, process_hotel_payment},
+     SWB_TOOLS_PAY_PARAMS, swb__tool_pay_hotel_booking},
     {"cancel_hotel_booking", SWB_TOOLS_CANCEL_HOTEL_DESC, SWB_TOOLS_CANCEL_PARAMS,
      swb__tool_cancel_hotel_booking},
 };

@@ -100,15 +100,19 @@ static swb_err_t history_impl(const struct swb_tool_ctx *ctx, const json_t *args
 static swb_err_t details_load(const struct swb_tool_ctx *ctx, const json_t *args,
                               json_t **result)
 {
-        char id[32];
-        const char *p[] = {id};
+        char id[32], m[16];
+        const char *p[] = {id, m};
         json_t *rows, *row;
         swb_err_t err;
 
         snprintf(id, sizeof(id), "%lld", swb_tools_int(args, "booking_id", 0));
+        snprintf(m, sizeof(m), "%d", swb__tools_booking_hold_minutes(ctx));
         err = swb_tools_query(
             ctx,
-            "SELECT b.user_id, json_strip_nulls(json_build_object("
+            "SELECT b.user_id, CASE WHEN b.status = 'pending' THEN "
+            "to_char(bookings_hold_end(b.created_at, $2::int) AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') END AS hold_expires_at, "
+            "json_strip_nulls(json_build_object("
             "'booking_id', b.booking_id, 'kind', b.kind, 'status', b.status, "
             "'amount', b.amount::float8, 'currency', b.currency, "
             "'party_size', b.party_size, 'contact_name', b.contact_name, "
@@ -165,7 +169,7 @@ static swb_err_t details_load(const struct swb_tool_ctx *ctx, const json_t *args
                                                                        "WHERE "
                                                                        "b.booking_id = "
                                                                        "$1::bigint",
-            1, p, &rows);
+            2, p, &rows);
         if (err)
                 return err;
         row = json_array_get(rows, 0);
@@ -174,8 +178,13 @@ static swb_err_t details_load(const struct swb_tool_ctx *ctx, const json_t *args
         else if (strcmp(swb_tools_str(row, "user_id", ""), ctx->user_id))
                 *result = swb_tools_error(SWB_TOOL_E_FORBIDDEN,
                                           "booking %s belongs to another user", id);
-        else
+        else {
                 *result = json_incref(json_object_get(row, "booking"));
+                /* a pending booking's hold: when it can no longer be paid */
+                if (json_is_string(json_object_get(row, "hold_expires_at")))
+                        json_object_set(*result, "hold_expires_at",
+                                        json_object_get(row, "hold_expires_at"));
+        }
         json_decref(rows);
         return SWB_OK;
 }

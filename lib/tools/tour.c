@@ -122,31 +122,15 @@ static swb_err_t list_tours(const struct swb_tool_ctx *ctx, const json_t *args,
         return SWB_OK;
 }
 
-static swb_err_t get_tours_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                                json_t **result)
-{
-        return swb_tools_cached(ctx, SWB_CACHE_TOURS, NULL, "get_tours", args,
-                                list_tours, result);
-}
-
-static swb_err_t search_tours_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                                   json_t **result)
-{
-        return swb_tools_cached(ctx, SWB_CACHE_TOURS, NULL,
-                                "search_tours_by_destination", args, list_tours,
-                                result);
-}
+SWB_TOOL_DEFINE_CACHED(get_tours, "get_tours", get_tours_params, SWB_CACHE_TOURS,
+                       list_tours)
+SWB_TOOL_DEFINE_CACHED(search_tours_by_destination, "search_tours_by_destination",
+                       search_tours_params, SWB_CACHE_TOURS, list_tours)
 
 static swb_err_t tour_details_load(const struct swb_tool_ctx *ctx, const json_t *args,
                                    json_t **result)
 {
-        char id[32];
-        const char *p[] = {id};
-        json_t *rows;
-        swb_err_t err;
-
-        snprintf(id, sizeof(id), "%lld", swb_tools_int(args, "tour_id", 0));
-        err = swb_tools_query(
+        return swb_tools_query_row(
             ctx,
             "SELECT t.tour_id, t.name, d.name AS destination, d.country, t.city, "
             "t.category, t.duration_hours, t.price, t.currency, t.capacity AS "
@@ -159,26 +143,44 @@ static swb_err_t tour_details_load(const struct swb_tool_ctx *ctx, const json_t 
             "FROM unnest(t.days_of_week) dow) AS runs_on "
             "FROM tours t JOIN destinations d USING (destination_id) "
             "WHERE t.tour_id = $1::int",
-            1, p, &rows);
-        if (err)
+            args, "tour_id", "tour", result);
+}
+
+SWB_TOOL_DEFINE_CACHED(get_tour_details, "get_tour_details", tour_details_params,
+                       SWB_CACHE_TOURS, tour_details_load)
+
+/* ---------------------------------------------------------------- availability */
+
+/*
+ * The tour `id` (name, price, currency), asked for on `date` (may be NULL),
+ * which must not be past. @returns an error of PostgreSQL, or SWB_OK with
+ * *tour (a new reference) or with *result set to an error result.
+ */
+static swb_err_t tour_on(const struct swb_tool_ctx *ctx, const char *id,
+                         const char *date, json_t **tour, json_t **result)
+{
+        const char *p[] = {id, date};
+        json_t *rows, *t;
+        swb_err_t err;
+
+        *tour = NULL;
+        if ((err = swb_tools_query(ctx,
+                                   "SELECT tour_id, name, price::float8 AS price, "
+                                   "currency, $2::date < CURRENT_DATE AS past "
+                                   "FROM tours WHERE tour_id = $1::int",
+                                   2, p, &rows)))
                 return err;
-        if (json_array_size(rows) == 0)
+        if (!(t = json_array_get(rows, 0)))
                 *result =
                     swb_tools_error(SWB_TOOL_E_NOT_FOUND, "no tour with id %s", id);
+        else if (json_is_true(json_object_get(t, "past")))
+                *result =
+                    swb_tools_error(SWB_TOOL_E_INVALID, "date %s is in the past", date);
         else
-                *result = json_incref(json_array_get(rows, 0));
+                *tour = json_incref(t);
         json_decref(rows);
         return SWB_OK;
 }
-
-static swb_err_t tour_details_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                                   json_t **result)
-{
-        return swb_tools_cached(ctx, SWB_CACHE_TOURS, NULL, "get_tour_details", args,
-                                tour_details_load, result);
-}
-
-/* ---------------------------------------------------------------- availability */
 
 static swb_err_t tour_avail_load(const struct swb_tool_ctx *ctx, const json_t *args,
                                  json_t **result)
@@ -193,22 +195,9 @@ static swb_err_t tour_avail_load(const struct swb_tool_ctx *ctx, const json_t *a
         swb_err_t err;
 
         snprintf(id, sizeof(id), "%lld", swb_tools_int(args, "tour_id", 0));
-        if ((err = swb_tools_query(ctx,
-                                   "SELECT name, price::float8 AS price, currency, "
-                                   "$2::date < CURRENT_DATE AS past FROM tours "
-                                   "WHERE tour_id = $1::int",
-                                   2, p, &tour)))
-                return err;
-        if (!(t = json_array_get(tour, 0))) {
-                *result =
-                    swb_tools_error(SWB_TOOL_E_NOT_FOUND, "no tour with id %s", id);
+        if ((err = tour_on(ctx, id, date, &tour, result)) || *result)
                 goto out;
-        }
-        if (json_is_true(json_object_get(t, "past"))) {
-                *result =
-                    swb_tools_error(SWB_TOOL_E_INVALID, "date %s is in the past", date);
-                goto out;
-        }
+        t = tour;
         if ((err = swb_tools_query(
                  ctx,
                  "SELECT departure_id, tour_date::text AS date, available, "
@@ -262,32 +251,15 @@ static swb_err_t book_tour_body(const struct swb_tool_ctx *ctx, const json_t *ar
 {
         long long n = swb_tools_int(args, "participants", 1), avail;
         const char *date = swb_tools_str(args, "date", "");
-        char id[32], nn[16];
+        char id[32], nn[16], dep_id[32];
         json_t *tour = NULL, *dep = NULL, *rows = NULL, *row, *trow;
         swb_err_t err;
 
         snprintf(id, sizeof(id), "%lld", swb_tools_int(args, "tour_id", 0));
         snprintf(nn, sizeof(nn), "%lld", n);
-        {
-                const char *p[] = {id, date};
-                err = swb_tools_query(
-                    ctx,
-                    "SELECT t.tour_id, t.name, $2::date < CURRENT_DATE AS past "
-                    "FROM tours t WHERE t.tour_id = $1::int",
-                    2, p, &tour);
-                if (err)
-                        return err;
-        }
-        if (!(trow = json_array_get(tour, 0))) {
-                *result =
-                    swb_tools_error(SWB_TOOL_E_NOT_FOUND, "no tour with id %s", id);
+        if ((err = tour_on(ctx, id, date, &tour, result)) || *result)
                 goto out;
-        }
-        if (json_is_true(json_object_get(trow, "past"))) {
-                *result =
-                    swb_tools_error(SWB_TOOL_E_INVALID, "date %s is in the past", date);
-                goto out;
-        }
+        trow = tour;
         /* Lock the departure: a concurrent booking waits, then sees our places. */
         {
                 const char *p[] = {id, date};
@@ -312,30 +284,20 @@ static swb_err_t book_tour_body(const struct swb_tool_ctx *ctx, const json_t *ar
                                           "only %lld place(s) left on %s", avail, date);
                 goto out;
         }
+        snprintf(dep_id, sizeof(dep_id), "%lld", swb_tools_int(row, "departure_id", 0));
         {
-                char dep_id[32];
                 const char *p[] = {dep_id, nn};
-                json_t *upd = NULL;
-                snprintf(dep_id, sizeof(dep_id), "%lld",
-                         swb_tools_int(row, "departure_id", 0));
-                err = swb_tools_query(
+                err = swb__tools_booking_take(
                     ctx,
                     "UPDATE tour_departures SET available = available - $2::int "
-                    "WHERE departure_id = $1::bigint AND available >= $2::int "
-                    "RETURNING available",
-                    2, p, &upd);
-                if (!err && json_array_size(upd) != 1)
-                        err = SWB_ERR_INTERNAL; /* the row is locked: cannot happen */
-                json_decref(upd);
+                    "WHERE departure_id = $1::bigint AND available >= $2::int",
+                    2, p, 1);
                 if (err)
                         goto out;
         }
         {
-                char dep_id[32];
                 const char *p[] = {ctx->user_id, dep_id, nn,
                                    swb_tools_str(args, "contact_name", NULL)};
-                snprintf(dep_id, sizeof(dep_id), "%lld",
-                         swb_tools_int(row, "departure_id", 0));
                 err = swb_tools_query(
                     ctx,
                     "INSERT INTO bookings (user_id, kind, tour_id, departure_id, "
@@ -353,10 +315,7 @@ static swb_err_t book_tour_body(const struct swb_tool_ctx *ctx, const json_t *ar
         *result = json_incref(json_array_get(rows, 0));
         json_object_set(*result, "tour_name", json_object_get(trow, "name"));
         json_object_set_new(*result, "date", json_string(date));
-        json_object_set_new(
-            *result, "next_step",
-            json_string("Pay with process_tour_payment to confirm; the "
-                        "places are held while the booking is pending."));
+        err = swb__tools_booking_held(ctx, "process_tour_payment", "places", *result);
 out:
         json_decref(tour);
         json_decref(dep);
@@ -367,60 +326,15 @@ out:
 static swb_err_t book_tour_impl(const struct swb_tool_ctx *ctx, const json_t *args,
                                 json_t **result)
 {
-        char scope[48];
-        swb_err_t err = swb_tools_idempotent(ctx, "book_tour", args, book_tour_body,
-                                             NULL, result, NULL);
-
-        if (!err && !swb_tools_is_error(*result, NULL)) {
-                snprintf(scope, sizeof(scope), "tour:%lld",
-                         swb_tools_int(args, "tour_id", 0));
-                swb_cache_invalidate(ctx->cache, SWB_CACHE_AVAILABILITY, scope);
-                swb_cache_invalidate(ctx->cache, SWB_CACHE_USER_BOOKINGS, ctx->user_id);
-        }
-        return err;
-}
-
-static swb_err_t pay_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                          json_t **result)
-{
-        return swb__tools_booking_pay(ctx, args, "tour", "process_tour_payment",
-                                      result);
-}
-
-static swb_err_t cancel_impl(const struct swb_tool_ctx *ctx, const json_t *args,
-                             json_t **result)
-{
-        return swb__tools_booking_cancel(ctx, args, "tour", "cancel_tour_booking",
-                                         result);
+        return swb__tools_booking_make(ctx, args, "tour", "book_tour", book_tour_body,
+                                       result);
 }
 
 /* ---------------------------------------------------------------- table */
 
-SWB_TOOL_DEFINE(get_tours, "get_tours", get_tours_params, get_tours_impl)
-SWB_TOOL_DEFINE(search_tours_by_destination, "search_tours_by_destination",
-                search_tours_params, search_tours_impl)
-SWB_TOOL_DEFINE(get_tour_details, "get_tour_details", tour_details_params,
-                tour_details_impl)
 SWB_TOOL_DEFINE(check_tour_availability, "check_tour_availability", tour_avail_params,
                 tour_avail_impl)
 SWB_TOOL_DEFINE(book_tour, "book_tour", book_tour_params, book_tour_impl)
-SWB_TOOL_DEFINE(process_tour_payment, "process_tour_payment", SWB_TOOLS_PAY_PARAMS,
-                pay_impl)
-
-/* Listed by its domain and by customer_service. */
-swb_err_t swb__tool_pay_tour_booking(const struct swb_tool_ctx *ctx, const json_t *args,
-                                   json_t **result)
-{
-        return process_tour_payment(ctx, args, result);
-}
-
-swb_err_t swb__tool_cancel_tour_booking(const struct swb_tool_ctx *ctx,
-                                        const json_t *args, json_t **result)
-{
-        return swb_tools_run("cancel_tour_booking", SWB_TOOLS_CANCEL_PARAMS, ctx, args,
-                             cancel_impl, result);
-}
-
 const struct swb_tool swb_tools_tour[] = {
     {"get_tours",
      "List tours, optionally filtered by destination, category, price and a date they "
@@ -440,12 +354,13 @@ const struct swb_tool swb_tools_tour[] = {
      tour_avail_params, check_tour_availability},
     {"book_tour",
      "Book places on a tour departure for the current user. The booking starts pending "
-     "and holds the places; pay it with process_tour_payment.",
+     "and holds the places; pay it with process_tour_payment before its "
+     "hold_expires_at.",
      book_tour_params, book_tour},
     {"process_tour_payment",
      "Pay one of the user's pending tour bookings (the full booking amount). Returns "
      "the payment transaction id (TX-...).",
-     SWB_TOOLS_PAY_PARAMS, process_tour_payment},
+     SWB_TOOLS_PAY_PARAMS, swb__tool_pay_tour_booking},
     {"cancel_tour_booking", SWB_TOOLS_CANCEL_TOUR_DESC, SWB_TOOLS_CANCEL_PARAMS,
      swb__tool_cancel_tour_booking},
 };

@@ -21,61 +21,10 @@
 #include "swb_pg.h"
 #include "swb_tools.h"
 
-static long long avail_of(swb_pg_t *pg, long long room_type_id, const char *night)
-{
-        char sql[256];
-        snprintf(sql, sizeof(sql),
-                 "SELECT available FROM room_inventory WHERE room_type_id = %lld "
-                 "AND stay_date = $1::date",
-                 room_type_id);
-        return swb_test_sql_int(pg, sql, night);
-}
-
-/* A hotel of its own in a destination of its own, with one room type of
- * `rooms` rooms on sale for the next 20 nights. Sets ids. */
-static void make_hotel(swb_pg_t *pg, int rooms, long long *hotel_id, long long *rt_id)
-{
-        char name[128], n[16], *s;
-
-        snprintf(name, sizeof(name), "Testland %s", swb_test_unique());
-        snprintf(n, sizeof(n), "%d", rooms);
-        s = swb_test_sql1(
-            pg,
-            "WITH d AS (INSERT INTO destinations (name, country, country_code, "
-            "timezone) "
-            "VALUES ($1, 'Testland', 'TL', 'Asia/Jakarta') RETURNING destination_id), "
-            "h AS (INSERT INTO hotels (name, destination_id, city, address, stars, "
-            "rating, "
-            "base_price, currency, description) SELECT $1 || ' Inn', destination_id, "
-            "$1, "
-            "'Jl. Test 1', 3, 4.0, 500000, 'IDR', 'test' FROM d RETURNING hotel_id) "
-            "SELECT hotel_id FROM h",
-            name);
-        *hotel_id = atoll(s);
-        swb_free(s);
-        s = swb_asprintf(
-            "INSERT INTO room_types (hotel_id, name, capacity, bed, "
-            "price_per_night, currency, total_rooms) VALUES (%lld, 'Only', 2, "
-            "'queen', 500000, 'IDR', $1::int) RETURNING room_type_id",
-            *hotel_id);
-        {
-                char *id = swb_test_sql1(pg, s, n);
-                *rt_id = atoll(id);
-                swb_free(id);
-        }
-        swb_free(s);
-        s = swb_asprintf(
-            "INSERT INTO room_inventory (room_type_id, stay_date, total, available) "
-            "SELECT %lld, d::date, $1::int, $1::int FROM generate_series("
-            "CURRENT_DATE, CURRENT_DATE + 20, interval '1 day') d RETURNING 1",
-            *rt_id);
-        swb_free(swb_test_sql1(pg, s, n));
-        swb_free(s);
-}
-
 static int group_setup(void **state)
 {
-        return swb_test_tools_setup("hotel", swb_tools_hotel, swb_tools_hotel_cnt, NULL);
+        return swb_test_tools_setup("hotel", swb_tools_hotel, swb_tools_hotel_cnt,
+                                    NULL);
 }
 
 /* ---- tests */
@@ -87,20 +36,14 @@ static void test_search(void **state)
         size_t i;
 
         swb_test_user_init(&u, "search", NULL);
-        r = swb_test_call(&u, "search_hotels_by_location", "{\"location\":\"Bali\"}");
-        swb_test_assert_ok(r);
-        assert_true(swb_test_jint(r, "count") >= 5);
-        json_array_foreach(json_object_get(r, "hotels"), i, h)
-            assert_string_equal(swb_test_jstr(h, "destination"), "Bali");
-        json_decref(r);
+        swb_test_expect_list(&u, "search_hotels_by_location", "hotels", 5,
+                             "destination", "Bali", "{\"location\":\"Bali\"}");
 
         /* Indonesian phrasing and aliases */
+        swb_test_expect_list(&u, "search_hotels_by_location", "hotels", 3, NULL, NULL,
+                             "{\"location\":\"hotel di Bandung\"}");
         r = swb_test_call(&u, "search_hotels_by_location",
-                 "{\"location\":\"hotel di Bandung\"}");
-        assert_true(swb_test_jint(r, "count") >= 3);
-        json_decref(r);
-        r = swb_test_call(&u, "search_hotels_by_location",
-                 "{\"location\":\"Jogja\",\"min_stars\":4}");
+                          "{\"location\":\"Jogja\",\"min_stars\":4}");
         assert_true(swb_test_jint(r, "count") >= 2);
         json_array_foreach(json_object_get(r, "hotels"), i, h)
         {
@@ -110,36 +53,26 @@ static void test_search(void **state)
         json_decref(r);
         /* The most specific match wins: an area over its island, an island
          * over its country, a longer name over a shorter one. */
-        r = swb_test_call(&u, "search_hotels_by_location", "{\"location\":\"Ubud\"}");
-        assert_true(swb_test_jint(r, "count") >= 1);
-        json_array_foreach(json_object_get(r, "hotels"), i, h)
-            assert_string_equal(swb_test_jstr(h, "city"), "Ubud");
-        json_decref(r);
-        r = swb_test_call(&u, "search_hotels_by_location", "{\"location\":\"Seminyak, Bali\"}");
-        assert_true(swb_test_jint(r, "count") >= 1);
-        json_array_foreach(json_object_get(r, "hotels"), i, h)
-            assert_string_equal(swb_test_jstr(h, "area"), "Seminyak");
-        json_decref(r);
-        r = swb_test_call(&u, "search_hotels_by_location", "{\"location\":\"Bali, Indonesia\"}");
-        assert_true(swb_test_jint(r, "count") >= 5);
-        json_array_foreach(json_object_get(r, "hotels"), i, h)
-            assert_string_equal(swb_test_jstr(h, "destination"), "Bali");
-        json_decref(r);
-        r = swb_test_call(&u, "search_hotels_by_location", "{\"location\":\"Kuta Lombok\"}");
-        assert_true(swb_test_jint(r, "count") >= 1);
-        json_array_foreach(json_object_get(r, "hotels"), i, h)
-            assert_string_equal(swb_test_jstr(h, "destination"), "Lombok");
-        json_decref(r);
-        r = swb_test_call(&u, "search_hotels_by_location", "{\"location\":\"Japan\"}");
-        assert_true(swb_test_jint(r, "count") >= 4); /* Tokyo and Osaka */
-        json_decref(r);
+        swb_test_expect_list(&u, "search_hotels_by_location", "hotels", 1, "city",
+                             "Ubud", "{\"location\":\"Ubud\"}");
+        swb_test_expect_list(&u, "search_hotels_by_location", "hotels", 1, "area",
+                             "Seminyak", "{\"location\":\"Seminyak, Bali\"}");
+        swb_test_expect_list(&u, "search_hotels_by_location", "hotels", 5,
+                             "destination", "Bali",
+                             "{\"location\":\"Bali, Indonesia\"}");
+        swb_test_expect_list(&u, "search_hotels_by_location", "hotels", 1,
+                             "destination", "Lombok", "{\"location\":\"Kuta Lombok\"}");
+        swb_test_expect_list(&u, "search_hotels_by_location", "hotels", 4, NULL, NULL,
+                             "{\"location\":\"Japan\"}"); /* Tokyo and Osaka */
         /* "Bali" is not in "Balikpapan" */
-        r = swb_test_call(&u, "search_hotels_by_location", "{\"location\":\"Balikpapan\"}");
+        r = swb_test_call(&u, "search_hotels_by_location",
+                          "{\"location\":\"Balikpapan\"}");
         json_array_foreach(json_object_get(r, "hotels"), i, h)
             assert_string_equal(swb_test_jstr(h, "destination"), "Balikpapan");
         json_decref(r);
 
-        r = swb_test_call(&u, "search_hotels_by_location", "{\"location\":\"Atlantis\"}");
+        r = swb_test_call(&u, "search_hotels_by_location",
+                          "{\"location\":\"Atlantis\"}");
         assert_int_equal(swb_test_jint(r, "count"), 0);
         assert_non_null(strstr(swb_test_jstr(r, "message"), "Bali"));
         json_decref(r);
@@ -163,8 +96,9 @@ static void test_details_and_availability(void **state)
         long long hotel;
 
         swb_test_user_init(&u, "details", NULL);
-        r = swb_test_call(&u, "search_hotels_by_location", "{\"location\":\"Seminyak\"}");
-        hotel = swb_test_jint(json_array_get(json_object_get(r, "hotels"), 0), "hotel_id");
+        r = swb_test_call(&u, "search_hotels_by_location",
+                          "{\"location\":\"Seminyak\"}");
+        hotel = swb_test_first(r, "hotels", "hotel_id");
         json_decref(r);
         assert_true(hotel > 0);
 
@@ -173,9 +107,8 @@ static void test_details_and_availability(void **state)
         assert_int_equal(json_array_size(json_object_get(r, "room_types")), 3);
         assert_non_null(swb_test_jstr(r, "address"));
         json_decref(r);
-        r = swb_test_call(&u, "get_hotel_details", "{\"hotel_id\":999999}");
-        swb_test_assert_error_code(r, SWB_TOOL_E_NOT_FOUND);
-        json_decref(r);
+        swb_test_expect_error(&u, SWB_TOOL_E_NOT_FOUND, "get_hotel_details",
+                              "{\"hotel_id\":999999}");
 
         swb_test_day(u.pg, 3, ci);
         swb_test_day(u.pg, 5, co);
@@ -193,26 +126,20 @@ static void test_details_and_availability(void **state)
         json_decref(r);
 
         /* Bad stays are answered, not crashed on. */
-        r = swb_test_call(&u, "check_available_rooms",
-                 "{\"hotel_id\":%lld,\"check_in\":\"%s\",\"check_out\":\"%s\"}", hotel,
-                 co, ci);
-        swb_test_assert_error_code(r, SWB_TOOL_E_INVALID);
-        json_decref(r);
-        r = swb_test_call(&u, "check_available_rooms",
-                 "{\"hotel_id\":%lld,\"check_in\":\"2001-01-01\",\"check_out\":\"2001-"
-                 "01-03\"}",
-                 hotel);
-        swb_test_assert_error_code(r, SWB_TOOL_E_INVALID);
-        json_decref(r);
-        r = swb_test_call(&u, "check_available_rooms", "{\"hotel_id\":%lld,\"check_in\":\"%s\"}",
-                 hotel, ci);
-        swb_test_assert_error_code(r, SWB_TOOL_E_INVALID);
-        json_decref(r);
-        r = swb_test_call(&u, "check_available_rooms",
-                 "{\"hotel_id\":999999,\"check_in\":\"%s\",\"check_out\":\"%s\"}", ci,
-                 co);
-        swb_test_assert_error_code(r, SWB_TOOL_E_NOT_FOUND);
-        json_decref(r);
+        swb_test_expect_error(
+            &u, SWB_TOOL_E_INVALID, "check_available_rooms",
+            "{\"hotel_id\":%lld,\"check_in\":\"%s\",\"check_out\":\"%s\"}", hotel, co,
+            ci);
+        swb_test_expect_error(
+            &u, SWB_TOOL_E_INVALID, "check_available_rooms",
+            "{\"hotel_id\":%lld,\"check_in\":\"2001-01-01\",\"check_out\":\"2001-"
+            "01-03\"}",
+            hotel);
+        swb_test_expect_error(&u, SWB_TOOL_E_INVALID, "check_available_rooms",
+                              "{\"hotel_id\":%lld,\"check_in\":\"%s\"}", hotel, ci);
+        swb_test_expect_error(
+            &u, SWB_TOOL_E_NOT_FOUND, "check_available_rooms",
+            "{\"hotel_id\":999999,\"check_in\":\"%s\",\"check_out\":\"%s\"}", ci, co);
         swb_test_user_fini(&u);
 }
 
@@ -224,7 +151,7 @@ static void test_lifecycle(void **state)
         json_t *r, *pay;
 
         swb_test_user_init(&u, "life", NULL);
-        make_hotel(u.pg, 5, &hotel, &rt);
+        swb_test_make_hotel(u.pg, 5, &hotel, &rt);
         swb_test_day(u.pg, 2, ci);
         swb_test_day(u.pg, 5, co);
 
@@ -241,20 +168,23 @@ static void test_lifecycle(void **state)
         assert_int_equal(swb_test_jint(r, "amount"), 500000LL * 3 * 2);
         assert_string_equal(swb_test_jstr(r, "currency"), "IDR");
         json_decref(r);
-        assert_int_equal(avail_of(u.pg, rt, ci), 3);
-        assert_int_equal(avail_of(u.pg, rt, co),
+        assert_int_equal(swb_test_rooms_left(u.pg, rt, ci), 3);
+        assert_int_equal(swb_test_rooms_left(u.pg, rt, co),
                          5); /* the check-out day is not a night */
 
         pay = swb_test_call(&u, "process_hotel_payment",
-                   "{\"booking_id\":%lld,\"payment_method\":\"e_wallet\"}", booking);
+                            "{\"booking_id\":%lld,\"payment_method\":\"e_wallet\"}",
+                            booking);
         swb_test_assert_ok(pay);
         assert_string_equal(swb_test_jstr(pay, "status"), "paid");
-        assert_non_null(
-            strstr(swb_test_jstr(json_object_get(pay, "payment"), "transaction_id"), "TX-"));
-        assert_int_equal(swb_test_jint(json_object_get(pay, "payment"), "amount"), 3000000);
+        assert_non_null(strstr(
+            swb_test_jstr(json_object_get(pay, "payment"), "transaction_id"), "TX-"));
+        assert_int_equal(swb_test_jint(json_object_get(pay, "payment"), "amount"),
+                         3000000);
         /* A second payment (another call) is refused: already paid. */
         r = swb_test_call(&u, "process_hotel_payment",
-                 "{\"booking_id\":%lld,\"payment_method\":\"credit_card\"}", booking);
+                          "{\"booking_id\":%lld,\"payment_method\":\"credit_card\"}",
+                          booking);
         swb_test_assert_error_code(r, SWB_TOOL_E_STATE);
         assert_non_null(
             strstr(swb_test_jstr(json_object_get(r, "error"), "message"),
@@ -263,52 +193,48 @@ static void test_lifecycle(void **state)
         json_decref(pay);
 
         r = swb_test_call(&u, "cancel_hotel_booking",
-                 "{\"booking_id\":%lld,\"reason\":\"plans changed\"}", booking);
+                          "{\"booking_id\":%lld,\"reason\":\"plans changed\"}",
+                          booking);
         swb_test_assert_ok(r);
         assert_string_equal(swb_test_jstr(r, "status"), "cancelled");
-        assert_non_null(
-            strstr(swb_test_jstr(json_object_get(r, "refund"), "transaction_id"), "RF-"));
+        assert_non_null(strstr(
+            swb_test_jstr(json_object_get(r, "refund"), "transaction_id"), "RF-"));
         json_decref(r);
-        assert_int_equal(avail_of(u.pg, rt, ci), 5);
+        assert_int_equal(swb_test_rooms_left(u.pg, rt, ci), 5);
 
-        r = swb_test_call(&u, "cancel_hotel_booking", "{\"booking_id\":%lld}", booking);
-        swb_test_assert_error_code(r, SWB_TOOL_E_STATE);
-        json_decref(r);
-        r = swb_test_call(&u, "process_hotel_payment",
-                 "{\"booking_id\":%lld,\"payment_method\":\"e_wallet\"}", booking);
-        swb_test_assert_error_code(r, SWB_TOOL_E_STATE);
-        json_decref(r);
-        assert_int_equal(avail_of(u.pg, rt, ci), 5);
+        swb_test_expect_error(&u, SWB_TOOL_E_STATE, "cancel_hotel_booking",
+                              "{\"booking_id\":%lld}", booking);
+        swb_test_expect_error(&u, SWB_TOOL_E_STATE, "process_hotel_payment",
+                              "{\"booking_id\":%lld,\"payment_method\":\"e_wallet\"}",
+                              booking);
+        assert_int_equal(swb_test_rooms_left(u.pg, rt, ci), 5);
 
-        /* Booking errors */
-        r = swb_test_call(&u, "book_hotel_room",
-                 "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\","
-                 "\"check_out\":\"%s\",\"guests\":5}",
-                 hotel, rt, ci, co);
-        swb_test_assert_error_code(r, SWB_TOOL_E_INVALID); /* 5 guests in one room for 2 */
-        json_decref(r);
-        r = swb_test_call(&u, "book_hotel_room",
-                 "{\"hotel_id\":%lld,\"room_type_id\":1,\"check_in\":\"%s\",\"check_"
-                 "out\":\"%s\"}",
-                 hotel, ci, co);
-        swb_test_assert_error_code(r, SWB_TOOL_E_NOT_FOUND); /* room type of another hotel */
-        json_decref(r);
-        r = swb_test_call(&u, "book_hotel_room",
-                 "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\","
-                 "\"check_out\":\"%s\",\"rooms\":6}",
-                 hotel, rt, ci, co);
-        swb_test_assert_error_code(r, SWB_TOOL_E_SOLD_OUT);
-        json_decref(r);
-        r = swb_test_call(&u, "book_hotel_room",
-                 "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\","
-                 "\"check_out\":\"%s\",\"user_id\":\"someone\"}",
-                 hotel, rt, ci, co);
-        swb_test_assert_error_code(r, SWB_TOOL_E_INVALID); /* the user is never an argument */
-        json_decref(r);
+        /* Booking errors. 5 guests in one room for 2: */
+        swb_test_expect_error(
+            &u, SWB_TOOL_E_INVALID, "book_hotel_room",
+            "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\","
+            "\"check_out\":\"%s\",\"guests\":5}",
+            hotel, rt, ci, co);
+        /* room type of another hotel */
+        swb_test_expect_error(
+            &u, SWB_TOOL_E_NOT_FOUND, "book_hotel_room",
+            "{\"hotel_id\":%lld,\"room_type_id\":1,\"check_in\":\"%s\",\"check_"
+            "out\":\"%s\"}",
+            hotel, ci, co);
+        swb_test_expect_error(
+            &u, SWB_TOOL_E_SOLD_OUT, "book_hotel_room",
+            "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\","
+            "\"check_out\":\"%s\",\"rooms\":6}",
+            hotel, rt, ci, co);
+        /* the user is never an argument */
+        swb_test_expect_error(
+            &u, SWB_TOOL_E_INVALID, "book_hotel_room",
+            "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\","
+            "\"check_out\":\"%s\",\"user_id\":\"someone\"}",
+            hotel, rt, ci, co);
         /* Not a hotel booking id for a hotel tool */
-        r = swb_test_call(&u, "cancel_hotel_booking", "{\"booking_id\":99999999}");
-        swb_test_assert_error_code(r, SWB_TOOL_E_NOT_FOUND);
-        json_decref(r);
+        swb_test_expect_error(&u, SWB_TOOL_E_NOT_FOUND, "cancel_hotel_booking",
+                              "{\"booking_id\":99999999}");
         swb_test_user_fini(&u);
 }
 
@@ -317,41 +243,38 @@ static void test_other_users_booking(void **state)
         struct swb_test_user a, b;
         char ci[16], co[16], id[32];
         long long hotel, rt, booking;
-        json_t *r;
 
         swb_test_user_init(&a, "owner", NULL);
         swb_test_user_init(&b, "intruder", NULL);
-        make_hotel(a.pg, 3, &hotel, &rt);
+        swb_test_make_hotel(a.pg, 3, &hotel, &rt);
         swb_test_day(a.pg, 1, ci);
         swb_test_day(a.pg, 2, co);
-        r = swb_test_call(&a, "book_hotel_room",
-                 "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\","
-                 "\"check_out\":\"%s\"}",
-                 hotel, rt, ci, co);
-        swb_test_assert_ok(r);
-        booking = swb_test_jint(r, "booking_id");
-        json_decref(r);
+        booking = swb_test_book(
+            &a, "book_hotel_room",
+            "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\","
+            "\"check_out\":\"%s\"}",
+            hotel, rt, ci, co);
 
-        r = swb_test_call(&b, "process_hotel_payment",
-                 "{\"booking_id\":%lld,\"payment_method\":\"credit_card\"}", booking);
-        swb_test_assert_error_code(r, SWB_TOOL_E_FORBIDDEN);
-        json_decref(r);
-        r = swb_test_call(&b, "cancel_hotel_booking", "{\"booking_id\":%lld}", booking);
-        swb_test_assert_error_code(r, SWB_TOOL_E_FORBIDDEN);
-        json_decref(r);
+        swb_test_expect_error(
+            &b, SWB_TOOL_E_FORBIDDEN, "process_hotel_payment",
+            "{\"booking_id\":%lld,\"payment_method\":\"credit_card\"}", booking);
+        swb_test_expect_error(&b, SWB_TOOL_E_FORBIDDEN, "cancel_hotel_booking",
+                              "{\"booking_id\":%lld}", booking);
 
         snprintf(id, sizeof(id), "%lld", booking);
         assert_int_equal(
-            swb_test_sql_int(a.pg,
-                    "SELECT count(*) FROM bookings WHERE booking_id = $1::bigint "
-                    "AND status = 'pending'",
-                    id),
+            swb_test_sql_int(
+                a.pg,
+                "SELECT count(*) FROM bookings WHERE booking_id = $1::bigint "
+                "AND status = 'pending'",
+                id),
             1);
         assert_int_equal(
-            swb_test_sql_int(a.pg, "SELECT count(*) FROM payments WHERE booking_id = $1::bigint",
-                    id),
+            swb_test_sql_int(
+                a.pg, "SELECT count(*) FROM payments WHERE booking_id = $1::bigint",
+                id),
             0);
-        assert_int_equal(avail_of(a.pg, rt, ci), 2);
+        assert_int_equal(swb_test_rooms_left(a.pg, rt, ci), 2);
         swb_test_user_fini(&a);
         swb_test_user_fini(&b);
 }
@@ -364,52 +287,57 @@ static void test_idempotent_replay(void **state)
         json_t *first, *again, *pay1, *pay2, *c1, *c2;
 
         swb_test_user_init(&u, "replay", NULL);
-        make_hotel(u.pg, 4, &hotel, &rt);
+        swb_test_make_hotel(u.pg, 4, &hotel, &rt);
         swb_test_day(u.pg, 4, ci);
         swb_test_day(u.pg, 6, co);
 #define BOOK_ARGS                                                                      \
         "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\",\"check_out\":"  \
         "\"%s\"}"
-        first = swb_test_call_as(&u, "book_hotel_room", "book-1", BOOK_ARGS, hotel, rt, ci, co);
+        first = swb_test_call_as(&u, "book_hotel_room", "book-1", BOOK_ARGS, hotel, rt,
+                                 ci, co);
         swb_test_assert_ok(first);
-        again = swb_test_call_as(&u, "book_hotel_room", "book-1", BOOK_ARGS, hotel, rt, ci, co);
+        again = swb_test_call_as(&u, "book_hotel_room", "book-1", BOOK_ARGS, hotel, rt,
+                                 ci, co);
         assert_true(json_equal(first, again));
         booking = swb_test_jint(first, "booking_id");
         assert_int_equal(
-            swb_test_sql_int(u.pg, "SELECT count(*) FROM bookings WHERE user_id = $1", u.id), 1);
-        assert_int_equal(avail_of(u.pg, rt, ci), 3);
+            swb_test_sql_int(u.pg, "SELECT count(*) FROM bookings WHERE user_id = $1",
+                             u.id),
+            1);
+        assert_int_equal(swb_test_rooms_left(u.pg, rt, ci), 3);
         /* The same call id in another request is another call. */
         snprintf(u.request, sizeof(u.request), "req-%s", swb_test_unique());
         json_decref(again);
-        again = swb_test_call_as(&u, "book_hotel_room", "book-1", BOOK_ARGS, hotel, rt, ci, co);
+        again = swb_test_call_as(&u, "book_hotel_room", "book-1", BOOK_ARGS, hotel, rt,
+                                 ci, co);
         swb_test_assert_ok(again);
         assert_int_not_equal(swb_test_jint(again, "booking_id"), booking);
-        assert_int_equal(avail_of(u.pg, rt, ci), 2);
+        assert_int_equal(swb_test_rooms_left(u.pg, rt, ci), 2);
 
-        pay1 = swb_test_call_as(&u, "process_hotel_payment", "pay-1",
-                       "{\"booking_id\":%lld,\"payment_method\":\"bank_transfer\"}",
-                       booking);
-        pay2 = swb_test_call_as(&u, "process_hotel_payment", "pay-1",
-                       "{\"booking_id\":%lld,\"payment_method\":\"bank_transfer\"}",
-                       booking);
+        pay1 = swb_test_call_as(
+            &u, "process_hotel_payment", "pay-1",
+            "{\"booking_id\":%lld,\"payment_method\":\"bank_transfer\"}", booking);
+        pay2 = swb_test_call_as(
+            &u, "process_hotel_payment", "pay-1",
+            "{\"booking_id\":%lld,\"payment_method\":\"bank_transfer\"}", booking);
         swb_test_assert_ok(pay1);
         assert_true(json_equal(pay1, pay2));
-        c1 = swb_test_call_as(&u, "cancel_hotel_booking", "cancel-1", "{\"booking_id\":%lld}",
-                     booking);
-        c2 = swb_test_call_as(&u, "cancel_hotel_booking", "cancel-1", "{\"booking_id\":%lld}",
-                     booking);
+        c1 = swb_test_call_as(&u, "cancel_hotel_booking", "cancel-1",
+                              "{\"booking_id\":%lld}", booking);
+        c2 = swb_test_call_as(&u, "cancel_hotel_booking", "cancel-1",
+                              "{\"booking_id\":%lld}", booking);
         swb_test_assert_ok(c1);
         assert_true(json_equal(c1, c2));
         {
                 char id[32];
                 snprintf(id, sizeof(id), "%lld", booking);
                 assert_int_equal(swb_test_sql_int(u.pg,
-                                         "SELECT count(*) FROM payments WHERE "
-                                         "booking_id = $1::bigint",
-                                         id),
+                                                  "SELECT count(*) FROM payments WHERE "
+                                                  "booking_id = $1::bigint",
+                                                  id),
                                  2); /* one charge, one refund */
         }
-        assert_int_equal(avail_of(u.pg, rt, ci), 3); /* released once */
+        assert_int_equal(swb_test_rooms_left(u.pg, rt, ci), 3); /* released once */
         json_decref(first);
         json_decref(again);
         json_decref(pay1);
@@ -419,75 +347,35 @@ static void test_idempotent_replay(void **state)
         swb_test_user_fini(&u);
 }
 
-struct racer {
-        struct swb_test_user u;
-        long long hotel, rt;
-        const char *ci, *co;
-        pthread_barrier_t *go;
-        json_t *res;
-};
-
-static void *race(void *arg)
-{
-        struct racer *r = arg;
-        json_t *args = json_pack("{s:I,s:I,s:s,s:s}", "hotel_id", (json_int_t)r->hotel,
-                                 "room_type_id", (json_int_t)r->rt, "check_in", r->ci,
-                                 "check_out", r->co);
-        snprintf(r->u.call, sizeof(r->u.call), "race");
-        pthread_barrier_wait(r->go);
-        if (swb_tools_call(swb_tools_hotel, swb_tools_hotel_cnt, "book_hotel_room",
-                           &r->u.ctx, args, &r->res))
-                r->res = NULL;
-        json_decref(args);
-        return NULL;
-}
-
 static void test_race_last_room(void **state)
 {
-        struct racer r[2];
-        pthread_t th[2];
-        pthread_barrier_t go;
-        char ci[16], co[16];
+        struct swb_test_user u[2];
+        char ci[16], co[16], id[32];
         long long hotel, rt;
-        int wins = 0, sold_out = 0;
+        int wins, sold_out;
+        json_t *args;
 
-        swb_test_user_init(&r[0].u, "racer0", NULL);
-        swb_test_user_init(&r[1].u, "racer1", NULL);
-        make_hotel(r[0].u.pg, 1, &hotel, &rt);
-        swb_test_day(r[0].u.pg, 7, ci);
-        swb_test_day(r[0].u.pg, 9, co);
-        pthread_barrier_init(&go, NULL, 2);
-        for (int i = 0; i < 2; i++) {
-                r[i].hotel = hotel, r[i].rt = rt, r[i].ci = ci, r[i].co = co;
-                r[i].go = &go, r[i].res = NULL;
-                pthread_create(&th[i], NULL, race, &r[i]);
-        }
-        for (int i = 0; i < 2; i++)
-                pthread_join(th[i], NULL);
-        pthread_barrier_destroy(&go);
-        for (int i = 0; i < 2; i++) {
-                const char *code = NULL;
-                assert_non_null(r[i].res);
-                if (!swb_tools_is_error(r[i].res, &code))
-                        wins++;
-                else if (!strcmp(code, SWB_TOOL_E_SOLD_OUT))
-                        sold_out++;
-                json_decref(r[i].res);
-        }
+        swb_test_user_init(&u[0], "racer0", NULL);
+        swb_test_user_init(&u[1], "racer1", NULL);
+        swb_test_make_hotel(u[0].pg, 1, &hotel, &rt);
+        swb_test_day(u[0].pg, 7, ci);
+        swb_test_day(u[0].pg, 9, co);
+        args =
+            json_pack("{s:I,s:I,s:s,s:s}", "hotel_id", (json_int_t)hotel,
+                      "room_type_id", (json_int_t)rt, "check_in", ci, "check_out", co);
+        swb_test_race(u, 2, "book_hotel_room", args, &wins, &sold_out);
+        json_decref(args);
         assert_int_equal(wins, 1);
         assert_int_equal(sold_out, 1);
-        assert_int_equal(avail_of(r[0].u.pg, rt, ci), 0);
-        {
-                char id[32];
-                snprintf(id, sizeof(id), "%lld", rt);
-                assert_int_equal(swb_test_sql_int(r[0].u.pg,
-                                         "SELECT count(*) FROM bookings WHERE "
-                                         "room_type_id = $1::int",
-                                         id),
-                                 1);
-        }
-        swb_test_user_fini(&r[0].u);
-        swb_test_user_fini(&r[1].u);
+        assert_int_equal(swb_test_rooms_left(u[0].pg, rt, ci), 0);
+        snprintf(id, sizeof(id), "%lld", rt);
+        assert_int_equal(swb_test_sql_int(u[0].pg,
+                                          "SELECT count(*) FROM bookings WHERE "
+                                          "room_type_id = $1::int",
+                                          id),
+                         1);
+        swb_test_user_fini(&u[0]);
+        swb_test_user_fini(&u[1]);
 }
 
 static void test_cache_and_invalidation(void **state)
@@ -499,7 +387,7 @@ static void test_cache_and_invalidation(void **state)
         json_t *r1, *r2, *b, *r3;
 
         swb_test_user_init(&u, "cache", swb_test_redis_url);
-        make_hotel(u.pg, 4, &hotel, &rt);
+        swb_test_make_hotel(u.pg, 4, &hotel, &rt);
         swb_test_day(u.pg, 3, ci);
         swb_test_day(u.pg, 4, co);
 #define CHECK_ARGS "{\"hotel_id\":%lld,\"check_in\":\"%s\",\"check_out\":\"%s\"}"
@@ -510,21 +398,18 @@ static void test_cache_and_invalidation(void **state)
         assert_true(json_equal(r1, r2));
         assert_true(swb_test_cache_count("availability", "miss") == misses + 1);
         assert_true(swb_test_cache_count("availability", "hit") == hits + 1);
-        assert_int_equal(swb_test_jint(json_array_get(json_object_get(r1, "room_types"), 0),
-                              "available_rooms"),
-                         4);
+        assert_int_equal(swb_test_first(r1, "room_types", "available_rooms"), 4);
 
         /* A booking invalidates the hotel's availability... */
-        b = swb_test_call(&u, "book_hotel_room",
-                 "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\","
-                 "\"check_out\":\"%s\"}",
-                 hotel, rt, ci, co);
+        b = swb_test_call(
+            &u, "book_hotel_room",
+            "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\","
+            "\"check_out\":\"%s\"}",
+            hotel, rt, ci, co);
         swb_test_assert_ok(b);
         r3 = swb_test_call(&u, "check_available_rooms", CHECK_ARGS, hotel, ci, co);
         assert_true(swb_test_cache_count("availability", "miss") == misses + 2);
-        assert_int_equal(swb_test_jint(json_array_get(json_object_get(r3, "room_types"), 0),
-                              "available_rooms"),
-                         3);
+        assert_int_equal(swb_test_first(r3, "room_types", "available_rooms"), 3);
         json_decref(r3);
         /* ...and is cached again after. */
         r3 = swb_test_call(&u, "check_available_rooms", CHECK_ARGS, hotel, ci, co);
@@ -533,17 +418,17 @@ static void test_cache_and_invalidation(void **state)
 
         /* Cancelling returns the room and invalidates again. */
         json_decref(swb_test_call(&u, "cancel_hotel_booking", "{\"booking_id\":%lld}",
-                         swb_test_jint(b, "booking_id")));
+                                  swb_test_jint(b, "booking_id")));
         r3 = swb_test_call(&u, "check_available_rooms", CHECK_ARGS, hotel, ci, co);
-        assert_int_equal(swb_test_jint(json_array_get(json_object_get(r3, "room_types"), 0),
-                              "available_rooms"),
-                         4);
+        assert_int_equal(swb_test_first(r3, "room_types", "available_rooms"), 4);
         json_decref(r3);
 
         /* Hotel searches are cached too; error results are not. */
         hits = swb_test_cache_count("hotels", "hit");
-        json_decref(swb_test_call(&u, "search_hotels_by_location", "{\"location\":\"Lombok\"}"));
-        json_decref(swb_test_call(&u, "search_hotels_by_location", "{\"location\":\"Lombok\"}"));
+        json_decref(swb_test_call(&u, "search_hotels_by_location",
+                                  "{\"location\":\"Lombok\"}"));
+        json_decref(swb_test_call(&u, "search_hotels_by_location",
+                                  "{\"location\":\"Lombok\"}"));
         assert_true(swb_test_cache_count("hotels", "hit") >= hits + 1);
         hits = swb_test_cache_count("hotels", "hit");
         json_decref(swb_test_call(&u, "get_hotel_details", "{\"hotel_id\":987654}"));
@@ -566,7 +451,7 @@ static void test_redis_down(void **state)
 
         snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", swb_test_dead_port());
         swb_test_user_init(&u, "noredis", url);
-        make_hotel(u.pg, 2, &hotel, &rt);
+        swb_test_make_hotel(u.pg, 2, &hotel, &rt);
         swb_test_day(u.pg, 3, ci);
         swb_test_day(u.pg, 4, co);
         r = swb_test_call(&u, "search_hotels_by_location", "{\"location\":\"Bali\"}");
@@ -575,16 +460,15 @@ static void test_redis_down(void **state)
         r = swb_test_call(&u, "check_available_rooms", CHECK_ARGS, hotel, ci, co);
         swb_test_assert_ok(r);
         json_decref(r);
-        r = swb_test_call(&u, "book_hotel_room",
-                 "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\","
-                 "\"check_out\":\"%s\"}",
-                 hotel, rt, ci, co);
+        r = swb_test_call(
+            &u, "book_hotel_room",
+            "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\","
+            "\"check_out\":\"%s\"}",
+            hotel, rt, ci, co);
         swb_test_assert_ok(r);
         json_decref(r);
         r = swb_test_call(&u, "check_available_rooms", CHECK_ARGS, hotel, ci, co);
-        assert_int_equal(swb_test_jint(json_array_get(json_object_get(r, "room_types"), 0),
-                              "available_rooms"),
-                         1);
+        assert_int_equal(swb_test_first(r, "room_types", "available_rooms"), 1);
         json_decref(r);
         assert_true(swb_test_cache_count("availability", "error") >= errors + 2);
         swb_test_user_fini(&u);

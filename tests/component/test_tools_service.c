@@ -24,26 +24,6 @@
 #include "swb_pg.h"
 #include "swb_tools.h"
 
-/* The tool named `tool` from the customer_service table, else from the domain
- * tables (to make bookings to serve). */
-static swb_err_t dispatch(const char *tool, const struct swb_tool_ctx *ctx,
-                          const json_t *args, json_t **res)
-{
-        const struct {
-                const struct swb_tool *t;
-                size_t n;
-        } tables[] = {{swb_tools_service, swb_tools_service_cnt},
-                      {swb_tools_hotel, swb_tools_hotel_cnt},
-                      {swb_tools_flight, swb_tools_flight_cnt},
-                      {swb_tools_tour, swb_tools_tour_cnt}};
-        for (size_t i = 0; i < SWB_ARRAY_LEN(tables); i++)
-                if (swb_tools_find(tables[i].t, tables[i].n, tool))
-                        return swb_tools_call(tables[i].t, tables[i].n, tool, ctx, args,
-                                              res);
-        return swb_tools_call(swb_tools_service, swb_tools_service_cnt, tool, ctx, args,
-                              res);
-}
-
 static const char *errmsg(const json_t *r)
 {
         return swb_test_jstr(json_object_get(r, "error"), "message");
@@ -62,42 +42,38 @@ static void book_three(struct swb_test_user *u, long long *hotel_b, long long *f
         swb_test_day(u->pg, 10, ci);
         swb_test_day(u->pg, 12, co);
         swb_test_day(u->pg, 2, fday);
-        r = swb_test_call(u, "search_hotels_by_location", "{\"location\":\"Bali\",\"limit\":1}");
-        hotel = swb_test_jint(json_array_get(json_object_get(r, "hotels"), 0), "hotel_id");
+        r = swb_test_call(u, "search_hotels_by_location",
+                          "{\"location\":\"Bali\",\"limit\":1}");
+        hotel = swb_test_first(r, "hotels", "hotel_id");
         json_decref(r);
         r = swb_test_call(u, "get_hotel_details", "{\"hotel_id\":%lld}", hotel);
-        rt = swb_test_jint(json_array_get(json_object_get(r, "room_types"), 0), "room_type_id");
+        rt = swb_test_first(r, "room_types", "room_type_id");
         json_decref(r);
-        r = swb_test_call(u, "book_hotel_room",
-                 "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\",\"check_"
-                 "out\":\"%s\"}",
-                 hotel, rt, ci, co);
-        swb_test_assert_ok(r);
-        *hotel_b = swb_test_jint(r, "booking_id");
-        json_decref(r);
+        *hotel_b = swb_test_book(
+            u, "book_hotel_room",
+            "{\"hotel_id\":%lld,\"room_type_id\":%lld,\"check_in\":\"%s\",\"check_"
+            "out\":\"%s\"}",
+            hotel, rt, ci, co);
 
         r = swb_test_call(
             u, "search_flights_by_route",
             "{\"origin\":\"Jakarta\",\"destination\":\"Denpasar\",\"date\":\"%s\"}",
             fday);
-        flight = swb_test_jint(json_array_get(json_object_get(r, "flights"), 0), "flight_id");
+        flight = swb_test_first(r, "flights", "flight_id");
         json_decref(r);
-        r = swb_test_call(u, "book_flight", "{\"flight_id\":%lld}", flight);
-        swb_test_assert_ok(r);
-        *flight_b = swb_test_jint(r, "booking_id");
-        json_decref(r);
+        *flight_b = swb_test_book(u, "book_flight", "{\"flight_id\":%lld}", flight);
 
         r = swb_test_call(u, "search_tours_by_destination",
-                 "{\"destination\":\"Yogyakarta\",\"limit\":1}");
-        tour = swb_test_jint(json_array_get(json_object_get(r, "tours"), 0), "tour_id");
+                          "{\"destination\":\"Yogyakarta\",\"limit\":1}");
+        tour = swb_test_first(r, "tours", "tour_id");
         json_decref(r);
         r = swb_test_call(u, "check_tour_availability", "{\"tour_id\":%lld}", tour);
         d = json_array_get(json_object_get(r, "departures"), 3);
         tdate = swb_test_jstr(d, "date");
         assert_non_null(tdate);
         {
-                json_t *b = swb_test_call(u, "book_tour", "{\"tour_id\":%lld,\"date\":\"%s\"}",
-                                 tour, tdate);
+                json_t *b = swb_test_call(
+                    u, "book_tour", "{\"tour_id\":%lld,\"date\":\"%s\"}", tour, tdate);
                 swb_test_assert_ok(b);
                 *tour_b = swb_test_jint(b, "booking_id");
                 json_decref(b);
@@ -107,7 +83,8 @@ static void book_three(struct swb_test_user *u, long long *hotel_b, long long *f
 
 static int group_setup(void **state)
 {
-        return swb_test_tools_setup("service", swb_tools_service, swb_tools_service_cnt, dispatch);
+        return swb_test_tools_setup("service", swb_tools_service, swb_tools_service_cnt,
+                                    swb_test_tools_dispatch_all);
 }
 
 /* ---- tests */
@@ -126,30 +103,32 @@ static void test_history_and_details(void **state)
         json_decref(r);
 
         assert_int_equal(
-            swb_test_sql_int(u.pg, "SELECT count(*) FROM users WHERE user_id = $1", u.id), 0);
+            swb_test_sql_int(u.pg, "SELECT count(*) FROM users WHERE user_id = $1",
+                             u.id),
+            0);
         book_three(&u, &hb, &fb, &tb);
         /* The user row was made on first use, owning the bookings. */
         assert_int_equal(
-            swb_test_sql_int(u.pg, "SELECT count(*) FROM users WHERE user_id = $1", u.id), 1);
+            swb_test_sql_int(u.pg, "SELECT count(*) FROM users WHERE user_id = $1",
+                             u.id),
+            1);
         r = swb_test_call(&u, "get_user_booking_history", "{}");
         assert_int_equal(swb_test_jint(r, "count"), 3);
-        assert_int_equal(
-            swb_test_jint(json_array_get(json_object_get(r, "bookings"), 0), "booking_id"), tb);
-        assert_non_null(
-            strstr(swb_test_jstr(json_array_get(json_object_get(r, "bookings"), 1), "summary"),
-                   "CGK-DPS"));
+        assert_int_equal(swb_test_first(r, "bookings", "booking_id"), tb);
+        assert_non_null(strstr(
+            swb_test_jstr(json_array_get(json_object_get(r, "bookings"), 1), "summary"),
+            "CGK-DPS"));
         json_decref(r);
         r = swb_test_call(&u, "get_user_booking_history", "{\"kind\":\"hotel\"}");
         assert_int_equal(swb_test_jint(r, "count"), 1);
         json_decref(r);
 
-        json_decref(swb_test_call(&u, "process_hotel_payment",
-                         "{\"booking_id\":%lld,\"payment_method\":\"credit_card\"}",
-                         hb));
+        json_decref(swb_test_call(
+            &u, "process_hotel_payment",
+            "{\"booking_id\":%lld,\"payment_method\":\"credit_card\"}", hb));
         r = swb_test_call(&u, "get_user_booking_history", "{\"status\":\"paid\"}");
         assert_int_equal(swb_test_jint(r, "count"), 1);
-        assert_int_equal(
-            swb_test_jint(json_array_get(json_object_get(r, "bookings"), 0), "booking_id"), hb);
+        assert_int_equal(swb_test_first(r, "bookings", "booking_id"), hb);
         json_decref(r);
 
         r = swb_test_call(&u, "get_booking_details", "{\"booking_id\":%lld}", hb);
@@ -172,18 +151,15 @@ static void test_history_and_details(void **state)
         json_decref(r);
 
         /* Another user sees nothing of it. */
-        r = swb_test_call(&other, "get_booking_details", "{\"booking_id\":%lld}", hb);
-        swb_test_assert_error_code(r, SWB_TOOL_E_FORBIDDEN);
-        json_decref(r);
+        swb_test_expect_error(&other, SWB_TOOL_E_FORBIDDEN, "get_booking_details",
+                              "{\"booking_id\":%lld}", hb);
         r = swb_test_call(&other, "get_user_booking_history", "{}");
         assert_int_equal(swb_test_jint(r, "count"), 0);
         json_decref(r);
-        r = swb_test_call(&u, "get_booking_details", "{\"booking_id\":99999999}");
-        swb_test_assert_error_code(r, SWB_TOOL_E_NOT_FOUND);
-        json_decref(r);
-        r = swb_test_call(&u, "get_booking_details", "{\"booking_id\":\"abc\"}");
-        swb_test_assert_error_code(r, SWB_TOOL_E_INVALID);
-        json_decref(r);
+        swb_test_expect_error(&u, SWB_TOOL_E_NOT_FOUND, "get_booking_details",
+                              "{\"booking_id\":99999999}");
+        swb_test_expect_error(&u, SWB_TOOL_E_INVALID, "get_booking_details",
+                              "{\"booking_id\":\"abc\"}");
         swb_test_user_fini(&u);
         swb_test_user_fini(&other);
 }
@@ -204,13 +180,12 @@ static void test_cancel_through_service(void **state)
         assert_non_null(strstr(errmsg(r), "cancel_tour_booking"));
         json_decref(r);
         r = swb_test_call(&u, "process_hotel_payment",
-                 "{\"booking_id\":%lld,\"payment_method\":\"e_wallet\"}", fb);
+                          "{\"booking_id\":%lld,\"payment_method\":\"e_wallet\"}", fb);
         swb_test_assert_error_code(r, "wrong_booking_type");
         assert_non_null(strstr(errmsg(r), "process_flight_payment"));
         json_decref(r);
-        r = swb_test_call(&other, "cancel_tour_booking", "{\"booking_id\":%lld}", tb);
-        swb_test_assert_error_code(r, SWB_TOOL_E_FORBIDDEN);
-        json_decref(r);
+        swb_test_expect_error(&other, SWB_TOOL_E_FORBIDDEN, "cancel_tour_booking",
+                              "{\"booking_id\":%lld}", tb);
 
         r = swb_test_call(&u, "cancel_tour_booking", "{\"booking_id\":%lld}", tb);
         swb_test_assert_ok(r);
@@ -249,16 +224,17 @@ static void test_user_bookings_cache(void **state)
         json_decref(r);
 
         /* Paying changes the user's bookings: both answers are fresh. */
-        json_decref(swb_test_call(&u, "process_flight_payment",
-                         "{\"booking_id\":%lld,\"payment_method\":\"bank_transfer\"}",
-                         fb));
+        json_decref(swb_test_call(
+            &u, "process_flight_payment",
+            "{\"booking_id\":%lld,\"payment_method\":\"bank_transfer\"}", fb));
         r = swb_test_call(&u, "get_booking_details", "{\"booking_id\":%lld}", fb);
         assert_string_equal(swb_test_jstr(r, "status"), "paid");
         json_decref(r);
         r = swb_test_call(&u, "get_user_booking_history", "{\"status\":\"paid\"}");
         assert_int_equal(swb_test_jint(r, "count"), 1);
         json_decref(r);
-        json_decref(swb_test_call(&u, "cancel_tour_booking", "{\"booking_id\":%lld}", tb));
+        json_decref(
+            swb_test_call(&u, "cancel_tour_booking", "{\"booking_id\":%lld}", tb));
         r = swb_test_call(&u, "get_user_booking_history", "{\"status\":\"cancelled\"}");
         assert_int_equal(swb_test_jint(r, "count"), 1);
         json_decref(r);
@@ -273,12 +249,13 @@ static void test_currency(void **state)
         json_t *r, *q;
 
         swb_test_user_init(&u, "fx", NULL);
-        idr = swb_test_sql1(u.pg,
-                   "SELECT rate::text FROM currency_rates WHERE base = 'USD' AND quote "
-                   "= 'IDR'",
-                   NULL);
+        idr = swb_test_sql1(
+            u.pg,
+            "SELECT rate::text FROM currency_rates WHERE base = 'USD' AND quote "
+            "= 'IDR'",
+            NULL);
         r = swb_test_call(&u, "search_currency_rates",
-                 "{\"base\":\"usd\",\"quote\":\"IDR\",\"amount\":100}");
+                          "{\"base\":\"usd\",\"quote\":\"IDR\",\"amount\":100}");
         swb_test_assert_ok(r);
         assert_string_equal(swb_test_jstr(r, "base"), "USD");
         q = json_array_get(json_object_get(r, "rates"), 0);
@@ -292,7 +269,8 @@ static void test_currency(void **state)
         assert_non_null(swb_test_jstr(q, "source"));
         json_decref(r);
 
-        r = swb_test_call(&u, "search_currency_rates", "{\"base\":\"IDR\",\"quote\":\"USD\"}");
+        r = swb_test_call(&u, "search_currency_rates",
+                          "{\"base\":\"IDR\",\"quote\":\"USD\"}");
         rate = json_number_value(
             json_object_get(json_array_get(json_object_get(r, "rates"), 0), "rate"));
         assert_true(rate > 0.99 / atof(idr) && rate < 1.01 / atof(idr));
@@ -303,12 +281,10 @@ static void test_currency(void **state)
         r = swb_test_call(&u, "search_currency_rates", "{}");
         assert_string_equal(swb_test_jstr(r, "base"), "USD");
         json_decref(r);
-        r = swb_test_call(&u, "search_currency_rates", "{\"base\":\"ZZZ\"}");
-        swb_test_assert_error_code(r, SWB_TOOL_E_NOT_FOUND);
-        json_decref(r);
-        r = swb_test_call(&u, "search_currency_rates", "{\"base\":\"dollars\"}");
-        swb_test_assert_error_code(r, SWB_TOOL_E_INVALID);
-        json_decref(r);
+        swb_test_expect_error(&u, SWB_TOOL_E_NOT_FOUND, "search_currency_rates",
+                              "{\"base\":\"ZZZ\"}");
+        swb_test_expect_error(&u, SWB_TOOL_E_INVALID, "search_currency_rates",
+                              "{\"base\":\"dollars\"}");
         swb_free(idr);
         swb_test_user_fini(&u);
 }
@@ -407,12 +383,13 @@ static void test_currency_provider(void **state)
         prov.rates_api_key = "k";
         swb_tools_set_providers(&prov);
         /* Whatever an earlier run fetched is stale now. */
-        swb_free(
-            swb_test_sql1(u.pg,
-                 "UPDATE currency_rates SET updated_at = now() - interval '2 hours' "
-                 "WHERE source <> 'seed' RETURNING 1",
-                 NULL));
-        r = swb_test_call(&u, "search_currency_rates", "{\"base\":\"USD\",\"quote\":\"XTS\"}");
+        swb_free(swb_test_sql1(
+            u.pg,
+            "UPDATE currency_rates SET updated_at = now() - interval '2 hours' "
+            "WHERE source <> 'seed' RETURNING 1",
+            NULL));
+        r = swb_test_call(&u, "search_currency_rates",
+                          "{\"base\":\"USD\",\"quote\":\"XTS\"}");
         swb_test_assert_ok(r);
         q = json_array_get(json_object_get(r, "rates"), 0);
         /* %.4f on the wire, numeric in the table: equal to 1e-9 */
@@ -422,19 +399,21 @@ static void test_currency_provider(void **state)
         json_decref(r);
 
         /* The provider down: the table still answers. */
-        swb_free(
-            swb_test_sql1(u.pg,
-                 "UPDATE currency_rates SET updated_at = now() - interval '2 hours' "
-                 "WHERE source <> 'seed' RETURNING 1",
-                 NULL));
+        swb_free(swb_test_sql1(
+            u.pg,
+            "UPDATE currency_rates SET updated_at = now() - interval '2 hours' "
+            "WHERE source <> 'seed' RETURNING 1",
+            NULL));
         snprintf(dead, sizeof(dead), "http://127.0.0.1:%d/nothing-here",
                  swb_http_port(h));
         prov.rates_url = dead;
         swb_tools_set_providers(&prov);
-        r = swb_test_call(&u, "search_currency_rates", "{\"base\":\"USD\",\"quote\":\"XTS\"}");
+        r = swb_test_call(&u, "search_currency_rates",
+                          "{\"base\":\"USD\",\"quote\":\"XTS\"}");
         swb_test_assert_ok(r);
         json_decref(r);
-        r = swb_test_call(&u, "search_currency_rates", "{\"base\":\"USD\",\"quote\":\"IDR\"}");
+        r = swb_test_call(&u, "search_currency_rates",
+                          "{\"base\":\"USD\",\"quote\":\"IDR\"}");
         swb_test_assert_ok(r);
         json_decref(r);
         swb_tools_set_providers(NULL);
@@ -449,8 +428,9 @@ static void test_knowledge_base(void **state)
         size_t i;
 
         swb_test_user_init(&u, "kb", NULL);
-        r = swb_test_call(&u, "query_knowledge_base",
-                 "{\"query\":\"How much baggage can I take on a domestic flight?\"}");
+        r = swb_test_call(
+            &u, "query_knowledge_base",
+            "{\"query\":\"How much baggage can I take on a domestic flight?\"}");
         swb_test_assert_ok(r);
         a = json_array_get(json_object_get(r, "articles"), 0);
         assert_string_equal(swb_test_jstr(a, "slug"), "baggage-domestic");
@@ -459,16 +439,18 @@ static void test_knowledge_base(void **state)
         assert_non_null(strstr(swb_test_jstr(a, "passage"), "baggage"));
         json_decref(r);
 
-        r = swb_test_call(&u, "query_knowledge_base",
-                 "{\"query\":\"bagaimana kebijakan refund dan pengembalian dana\"}");
+        r = swb_test_call(
+            &u, "query_knowledge_base",
+            "{\"query\":\"bagaimana kebijakan refund dan pengembalian dana\"}");
         a = json_array_get(json_object_get(r, "articles"), 0);
         assert_string_equal(swb_test_jstr(a, "slug"), "refund-policy");
         assert_string_equal(swb_test_jstr(a, "lang"), "id");
         json_decref(r);
 
-        r = swb_test_call(&u, "query_knowledge_base",
-                 "{\"query\":\"visa on "
-                 "arrival\",\"lang\":\"en\",\"category\":\"visa\",\"limit\":5}");
+        r = swb_test_call(
+            &u, "query_knowledge_base",
+            "{\"query\":\"visa on "
+            "arrival\",\"lang\":\"en\",\"category\":\"visa\",\"limit\":5}");
         assert_true(swb_test_jint(r, "count") >= 2);
         json_array_foreach(json_object_get(r, "articles"), i, a)
         {
@@ -479,9 +461,11 @@ static void test_knowledge_base(void **state)
 
         /* The user's language first among the matches. */
         u.ctx.locale = "id";
-        r = swb_test_call(&u, "query_knowledge_base", "{\"query\":\"bali levy pungutan\"}");
+        r = swb_test_call(&u, "query_knowledge_base",
+                          "{\"query\":\"bali levy pungutan\"}");
         assert_string_equal(
-            swb_test_jstr(json_array_get(json_object_get(r, "articles"), 0), "lang"), "id");
+            swb_test_jstr(json_array_get(json_object_get(r, "articles"), 0), "lang"),
+            "id");
         json_decref(r);
         u.ctx.locale = "en";
 
@@ -490,15 +474,14 @@ static void test_knowledge_base(void **state)
         assert_non_null(swb_test_jstr(r, "message"));
         json_decref(r);
         r = swb_test_call(&u, "query_knowledge_base",
-                 "{\"query\":\"the\"}"); /* stop words only */
+                          "{\"query\":\"the\"}"); /* stop words only */
         swb_test_assert_ok(r);
         json_decref(r);
         r = swb_test_call(&u, "query_knowledge_base", "{\"query\":\"!!! & | :* ()\"}");
         swb_test_assert_ok(r);
         json_decref(r);
-        r = swb_test_call(&u, "query_knowledge_base", "{\"query\":\"\"}");
-        swb_test_assert_error_code(r, SWB_TOOL_E_INVALID);
-        json_decref(r);
+        swb_test_expect_error(&u, SWB_TOOL_E_INVALID, "query_knowledge_base",
+                              "{\"query\":\"\"}");
         swb_test_user_fini(&u);
 }
 
@@ -515,7 +498,7 @@ static void test_web_search(void **state)
         /* Not configured: the knowledge base answers. */
         swb_tools_set_providers(&prov);
         r = swb_test_call(&u, "search_travel_articles",
-                 "{\"query\":\"visa on arrival Indonesia\"}");
+                          "{\"query\":\"visa on arrival Indonesia\"}");
         assert_string_equal(swb_test_jstr(r, "source"), "knowledge_base");
         assert_true(swb_test_jint(r, "count") >= 1);
         json_decref(r);
@@ -528,7 +511,7 @@ static void test_web_search(void **state)
         prov.search_api_key = "tvly-test";
         swb_tools_set_providers(&prov);
         r = swb_test_call(&u, "search_travel_articles",
-                 "{\"query\":\"visa on arrival Indonesia\",\"limit\":1}");
+                          "{\"query\":\"visa on arrival Indonesia\",\"limit\":1}");
         assert_string_equal(swb_test_jstr(r, "source"), "web");
         assert_int_equal(swb_test_jint(r, "count"), 1);
         assert_string_equal(
@@ -543,7 +526,8 @@ static void test_web_search(void **state)
         assert_string_equal(swb_test_jstr(body, "query"), "visa on arrival Indonesia");
         assert_int_equal(swb_test_jint(body, "max_results"), 1);
         json_decref(body);
-        r = swb_test_call(&u, "search_general_info", "{\"query\":\"weather in Bali in July\"}");
+        r = swb_test_call(&u, "search_general_info",
+                          "{\"query\":\"weather in Bali in July\"}");
         assert_string_equal(swb_test_jstr(r, "source"), "web");
         assert_int_equal(swb_test_jint(r, "count"), 2);
         json_decref(r);
@@ -551,7 +535,8 @@ static void test_web_search(void **state)
         /* The provider fails: the knowledge base answers, saying so. */
         snprintf(url, sizeof(url), "http://127.0.0.1:%d/fail", swb_http_port(h));
         swb_tools_set_providers(&prov);
-        r = swb_test_call(&u, "search_travel_articles", "{\"query\":\"baggage allowance\"}");
+        r = swb_test_call(&u, "search_travel_articles",
+                          "{\"query\":\"baggage allowance\"}");
         assert_string_equal(swb_test_jstr(r, "source"), "knowledge_base");
         assert_non_null(swb_test_jstr(r, "note"));
         assert_true(swb_test_jint(r, "count") >= 1);
@@ -577,7 +562,8 @@ static void test_redis_down(void **state)
         r = swb_test_call(&u, "get_user_booking_history", "{}");
         assert_int_equal(swb_test_jint(r, "count"), 3);
         json_decref(r);
-        json_decref(swb_test_call(&u, "cancel_hotel_booking", "{\"booking_id\":%lld}", hb));
+        json_decref(
+            swb_test_call(&u, "cancel_hotel_booking", "{\"booking_id\":%lld}", hb));
         r = swb_test_call(&u, "get_booking_details", "{\"booking_id\":%lld}", hb);
         assert_string_equal(swb_test_jstr(r, "status"), "cancelled");
         json_decref(r);
