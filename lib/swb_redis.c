@@ -13,11 +13,7 @@
 
 struct swb_redis_s {
         redisContext *c; /* NULL while disconnected */
-        char *host;
-        int port;
-        int db;
-        char *user;     /* NULL: none */
-        char *password; /* NULL: no AUTH */
+        struct swb_redis_url u;
         struct timeval tv;
         bool attempted;         /* a connection attempt was made */
         long long last_attempt; /* monotonic ms of the last attempt */
@@ -32,14 +28,17 @@ static long long swb__redis_now_ms(void)
         return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* redis://[[user]:password@]host[:port][/db], or host[:port][/db]. */
-static swb_err_t swb__redis_parse_url(swb_redis_t *r, const char *url, char *errstr,
-                                      size_t errstr_size)
+swb_err_t swb_redis_url_parse(struct swb_redis_url *r, const char *url, char *errstr,
+                              size_t errstr_size)
 {
         const char *p = url, *at, *slash, *colon, *hostend;
         char *end;
         long v;
 
+        memset(r, 0, sizeof(*r));
+        if (!url || !*url)
+                return swb_seterr(errstr, errstr_size, SWB_ERR_CONFIG,
+                                  "redis: empty URL");
         if (!strncmp(p, "redis://", 8))
                 p += 8;
         else if (strstr(p, "://"))
@@ -85,6 +84,14 @@ static swb_err_t swb__redis_parse_url(swb_redis_t *r, const char *url, char *err
         return SWB_OK;
 }
 
+void swb_redis_url_clear(struct swb_redis_url *u)
+{
+        swb_free(u->host);
+        swb_free(u->user);
+        swb_free(u->password);
+        memset(u, 0, sizeof(*u));
+}
+
 /* Drop the connection: its state is unknown after any transport error. */
 static void swb__redis_drop(swb_redis_t *r)
 {
@@ -104,8 +111,7 @@ static swb_err_t swb__redis_ctx_err(const redisContext *c, int saved_errno)
         return SWB_ERR_TRANSPORT;
 }
 
-/* Error replies that mean "not now" rather than "never". */
-static swb_err_t swb__redis_reply_err(const char *msg)
+swb_err_t swb_redis_reply_err(const char *msg)
 {
         static const char *const retriable[] = {"LOADING", "BUSY", "TRYAGAIN",
                                                 "MASTERDOWN"};
@@ -130,7 +136,7 @@ static swb_err_t swb__redis_setup_cmd(swb_redis_t *r, int argc, const char **arg
                 snprintf(r->last_err, sizeof(r->last_err), "%s: %s", argv[0],
                          r->c->errstr);
         } else if (rep->type == REDIS_REPLY_ERROR) {
-                err = swb__redis_reply_err(rep->str);
+                err = swb_redis_reply_err(rep->str);
                 if (err != SWB_ERR_UNAVAILABLE)
                         err = SWB_ERR_CONFIG;
                 snprintf(r->last_err, sizeof(r->last_err), "%s: %s", argv[0], rep->str);
@@ -138,8 +144,8 @@ static swb_err_t swb__redis_setup_cmd(swb_redis_t *r, int argc, const char **arg
         if (rep)
                 freeReplyObject(rep);
         if (err)
-                swb_seterr(errstr, errstr_size, err, "redis %s:%d: %s", r->host,
-                           r->port, r->last_err);
+                swb_seterr(errstr, errstr_size, err, "redis %s:%d: %s", r->u.host,
+                           r->u.port, r->last_err);
         return err;
 }
 
@@ -157,17 +163,17 @@ static swb_err_t swb__redis_connect(swb_redis_t *r, char *errstr, size_t errstr_
                 return swb_seterr(
                     errstr, errstr_size, SWB_ERR_TRANSPORT,
                     "redis %s:%d is down (%s); next connection attempt in %lld ms",
-                    r->host, r->port, r->last_err,
+                    r->u.host, r->u.port, r->last_err,
                     SWB_REDIS_RECONNECT_MS - (now - r->last_attempt));
         r->attempted = true;
         r->last_attempt = now;
 
-        r->c = redisConnectWithTimeout(r->host, r->port, r->tv);
+        r->c = redisConnectWithTimeout(r->u.host, r->u.port, r->tv);
         saved_errno = errno;
         if (!r->c) {
                 snprintf(r->last_err, sizeof(r->last_err), "cannot allocate a context");
                 return swb_seterr(errstr, errstr_size, SWB_ERR_TRANSPORT,
-                                  "redis %s:%d: %s", r->host, r->port, r->last_err);
+                                  "redis %s:%d: %s", r->u.host, r->u.port, r->last_err);
         }
         if (r->c->err) {
                 err = swb__redis_ctx_err(r->c, saved_errno);
@@ -177,25 +183,25 @@ static swb_err_t swb__redis_connect(swb_redis_t *r, char *errstr, size_t errstr_
         redisSetTimeout(r->c, r->tv);
         redisEnableKeepAlive(r->c);
 
-        if (r->password) {
-                const char *argv[] = {"AUTH", r->user ? r->user : r->password,
-                                      r->password};
-                if ((err = swb__redis_setup_cmd(r, r->user ? 3 : 2, argv, errstr,
+        if (r->u.password) {
+                const char *argv[] = {"AUTH", r->u.user ? r->u.user : r->u.password,
+                                      r->u.password};
+                if ((err = swb__redis_setup_cmd(r, r->u.user ? 3 : 2, argv, errstr,
                                                 errstr_size)))
                         goto fail_logged;
         }
-        if (r->db) {
+        if (r->u.db) {
                 const char *argv[] = {"SELECT", dbs};
-                snprintf(dbs, sizeof(dbs), "%d", r->db);
+                snprintf(dbs, sizeof(dbs), "%d", r->u.db);
                 if ((err = swb__redis_setup_cmd(r, 2, argv, errstr, errstr_size)))
                         goto fail_logged;
         }
         r->up = true;
-        SWB_INFO(NULL, "redis: connected to %s:%d", r->host, r->port);
+        SWB_INFO(NULL, "redis: connected to %s:%d", r->u.host, r->u.port);
         return SWB_OK;
 
 fail:
-        swb_seterr(errstr, errstr_size, err, "redis %s:%d: %s", r->host, r->port,
+        swb_seterr(errstr, errstr_size, err, "redis %s:%d: %s", r->u.host, r->u.port,
                    r->last_err);
 fail_logged:
         swb__redis_drop(r);
@@ -215,12 +221,12 @@ static swb_err_t swb__redis_finish(swb_redis_t *r, redisReply *rep, int saved_er
                 swb__redis_drop(r);
                 if (was_up)
                         SWB_WARN(NULL, "redis: %s:%d: %s; dropping the connection",
-                                 r->host, r->port, r->last_err);
-                return swb_seterr(errstr, errstr_size, err, "redis %s:%d: %s", r->host,
-                                  r->port, r->last_err);
+                                 r->u.host, r->u.port, r->last_err);
+                return swb_seterr(errstr, errstr_size, err, "redis %s:%d: %s",
+                                  r->u.host, r->u.port, r->last_err);
         }
         if (rep->type == REDIS_REPLY_ERROR) {
-                err = swb__redis_reply_err(rep->str);
+                err = swb_redis_reply_err(rep->str);
                 swb_seterr(errstr, errstr_size, err, "redis: %s", rep->str);
                 freeReplyObject(rep);
                 return err;
@@ -237,11 +243,7 @@ swb_redis_t *swb_redis_new(const char *url, int timeout_ms, char *errstr,
 {
         swb_redis_t *r = swb_calloc(1, sizeof(*r));
 
-        if (!url || !*url) {
-                swb_seterr(errstr, errstr_size, SWB_ERR_CONFIG, "redis: empty URL");
-                goto fail;
-        }
-        if (swb__redis_parse_url(r, url, errstr, errstr_size))
+        if (swb_redis_url_parse(&r->u, url, errstr, errstr_size))
                 goto fail;
         if (timeout_ms <= 0)
                 timeout_ms = 1000;
@@ -252,7 +254,7 @@ swb_redis_t *swb_redis_new(const char *url, int timeout_ms, char *errstr,
          * not an error for the constructor. */
         if (swb__redis_connect(r, NULL, 0))
                 SWB_WARN(NULL, "redis: %s:%d unreachable (%s); will retry on use",
-                         r->host, r->port, r->last_err);
+                         r->u.host, r->u.port, r->last_err);
         return r;
 
 fail:
@@ -265,9 +267,7 @@ void swb_redis_destroy(swb_redis_t *r)
         if (!r)
                 return;
         swb__redis_drop(r);
-        swb_free(r->host);
-        swb_free(r->user);
-        swb_free(r->password);
+        swb_redis_url_clear(&r->u);
         swb_free(r);
 }
 
@@ -324,7 +324,8 @@ bool swb_redis_is_up(const swb_redis_t *r)
 }
 
 swb_err_t swb_redis_pipeline(swb_redis_t *r, int ncmds, const int *argcs,
-                             const char **const *argvs, char *errstr, size_t errstr_size)
+                             const char **const *argvs, char *errstr,
+                             size_t errstr_size)
 {
         swb_err_t err, first = SWB_OK;
         int i;
@@ -333,7 +334,8 @@ swb_err_t swb_redis_pipeline(swb_redis_t *r, int ncmds, const int *argcs,
                 return err;
         for (i = 0; i < ncmds; i++)
                 if (redisAppendCommandArgv(r->c, argcs[i], argvs[i], NULL) != REDIS_OK)
-                        return swb__redis_finish(r, NULL, errno, NULL, errstr, errstr_size);
+                        return swb__redis_finish(r, NULL, errno, NULL, errstr,
+                                                 errstr_size);
         for (i = 0; i < ncmds; i++) {
                 void *rep = NULL;
                 int saved_errno;

@@ -34,6 +34,30 @@
 
 typedef struct swb_redis_s swb_redis_t;
 
+/** A parsed Redis URL (swb_redis_url_parse()). */
+struct swb_redis_url {
+        char *host;
+        int port;
+        int db;
+        char *user;     /* NULL: none */
+        char *password; /* NULL: no AUTH */
+};
+
+/**
+ * Parse redis://[[user]:password@]host[:port][/db] (port 6379, db 0 by
+ * default); "host:port" without the scheme is accepted too.
+ * @returns SWB_OK, or SWB_ERR_CONFIG (errstr says why; `u` is then to be
+ *          cleared all the same).
+ */
+swb_err_t swb_redis_url_parse(struct swb_redis_url *u, const char *url, char *errstr,
+                              size_t errstr_size);
+/** Free what swb_redis_url_parse() allocated. */
+void swb_redis_url_clear(struct swb_redis_url *u);
+
+/** The error of an error reply: SWB_ERR_UNAVAILABLE for those that mean "not
+ *  now" (-LOADING, -BUSY, -TRYAGAIN, -MASTERDOWN), else SWB_ERR_INVALID_ARG. */
+swb_err_t swb_redis_reply_err(const char *msg);
+
 /** At most one connection attempt per this many milliseconds. */
 #define SWB_REDIS_RECONNECT_MS 1000
 
@@ -72,7 +96,8 @@ swb_err_t swb_redis_cmd_argv(swb_redis_t *r, redisReply **reply, char *errstr,
  * @returns SWB_OK, the first command error, or a connection error.
  */
 swb_err_t swb_redis_pipeline(swb_redis_t *r, int ncmds, const int *argcs,
-                             const char **const *argvs, char *errstr, size_t errstr_size);
+                             const char **const *argvs, char *errstr,
+                             size_t errstr_size);
 
 /** PING. @returns true on PONG (subject to the reconnect back-off). */
 bool swb_redis_ping(swb_redis_t *r);

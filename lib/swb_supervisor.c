@@ -53,6 +53,7 @@ void swb_supervisor_destroy(swb_supervisor_t *s)
         if (!s)
                 return;
         swb_llm_destroy(s->llm); /* pending calls complete with an error first */
+        s->llm = NULL;           /* (and session reads still due may not ask it) */
         swb_breaker_destroy(s->breaker);
         swb_usage_destroy(s->usage);
         swb_session_store_destroy(s->sessions);
@@ -163,8 +164,12 @@ struct swb__pending {
         const char *text, *sid, *escalated, *disc;
         char active[64];
         bool degraded;
+        bool deferred; /* for the session read: finished by swb__finish() */
+        int recording; /* session writes in flight */
         swb_route_t route;
         int64_t t0;
+        swb_err_t err; /* the outcome, kept while the writes finish */
+        char errstr[256];
 };
 
 static void swb__pending_destroy(struct swb__pending *p)
@@ -172,6 +177,44 @@ static void swb__pending_destroy(struct swb__pending *p)
         json_decref(p->req);
         json_decref(p->stack);
         swb_free(p);
+}
+
+/* A deferred request is done: complete its job, now or when the session
+ * writes have answered (swb__recorded). */
+static void swb__finish(struct swb__pending *p, swb_err_t err, const char *errstr)
+{
+        p->err = err;
+        snprintf(p->errstr, sizeof(p->errstr), "%s", errstr ? errstr : "");
+        if (p->recording)
+                return; /* swb__recorded() */
+        swb_job_complete(p->job, p->err, p->errstr);
+        swb__pending_destroy(p);
+}
+
+static void swb__recorded(void *opaque, swb_err_t err)
+{
+        struct swb__pending *p = opaque;
+        (void)err; /* logged and counted by swb_session; the routing stands */
+        if (--p->recording > 0)
+                return;
+        swb_job_complete(p->job, p->err, p->errstr);
+        swb__pending_destroy(p);
+}
+
+/* Record a turn of the session (not when its state could not be read): on
+ * the non-blocking connection, the job waiting for it, when the request was
+ * deferred for the read; else at once. */
+static void swb__record(struct swb__pending *p, const json_t *stack, const char *role,
+                        const char *text, const char *agent)
+{
+        swb_session_store_t *st = p->s->sessions;
+        if (p->degraded)
+                return;
+        if (p->deferred && !swb_session_record_async(st, p->sid, stack, role, text,
+                                                     agent, swb__recorded, p))
+                p->recording++;
+        else if (!p->deferred)
+                swb_session_record(st, p->sid, stack, role, text, agent);
 }
 
 /* Phase 2: the decision is known (classifier, model or fallback): combine it
@@ -211,17 +254,13 @@ static swb_err_t swb__route(struct swb__pending *p, char *errstr, size_t errstr_
         if (!strcmp(route.domain, "out_of_scope")) {
                 const char *answer = swb_supervisor_oos_text(
                     json_string_value(json_object_get(p->req, "locale")));
-                if (!p->degraded && !swb_session_record(s->sessions, p->sid, p->stack,
-                                                        "user", p->text, "supervisor"))
-                        swb_session_record(s->sessions, p->sid, NULL, "assistant",
-                                           answer, "supervisor");
+                swb__record(p, p->stack, "user", p->text, "supervisor");
+                swb__record(p, NULL, "assistant", answer, "supervisor");
                 err = swb_job_reply(job, "supervisor", answer, "out_of_scope");
                 goto out;
         }
         swb_session_push(p->stack, route.domain);
-        if (!p->degraded)
-                swb_session_record(s->sessions, p->sid, p->stack, "user", p->text,
-                                   route.domain);
+        swb__record(p, p->stack, "user", p->text, route.domain);
 
         routed = json_copy(p->req); /* shallow: the values are only read */
         json_object_set_new(routed, "domain", json_string(route.domain));
@@ -324,8 +363,8 @@ static void swb__llm_done(void *opaque, swb_llm_result_t *res)
         swb_llm_result_destroy(res);
         if (!err)
                 err = swb__route(p, errstr, sizeof(errstr));
-        swb_job_complete(p->job, err, errstr);
-        swb__pending_destroy(p);
+        p->deferred = true; /* the model call deferred it */
+        swb__finish(p, err, errstr);
 }
 
 static swb_err_t swb__ask_model(struct swb__pending *p, char *errstr,
@@ -380,8 +419,8 @@ static swb_err_t swb__ask_model(struct swb__pending *p, char *errstr,
         if (err) {
                 swb_breaker_release(s->breaker, SWB_OK, 0, 0);
                 p->route.method = "fallback";
-                swb_job_complete(p->job, SWB_OK,
-                                 NULL); /* undo the defer; route without it */
+                if (!p->deferred) /* undo the defer; route without it */
+                        swb_job_complete(p->job, SWB_OK, NULL);
                 swb_seterr(errstr, errstr_size, err, "model call could not start");
         }
         json_decref(msgs);
@@ -389,6 +428,9 @@ static swb_err_t swb__ask_model(struct swb__pending *p, char *errstr,
         json_decref(extra);
         return err;
 }
+
+static swb_err_t swb__decide(struct swb__pending *p, char *errstr, size_t errstr_size);
+static void swb__stack_done(void *opaque, json_t *stack, bool degraded);
 
 swb_err_t swb_supervisor_handle(void *opaque, swb_job_t *job,
                                 const rd_kafka_message_t *msg, char *errstr,
@@ -399,7 +441,7 @@ swb_err_t swb_supervisor_handle(void *opaque, swb_job_t *job,
         struct swb__pending *p;
         swb_err_t err;
         char why[256];
-        const char *active, *escalated;
+        const char *escalated;
 
         err = swb_codec_decode(swb_worker_codec(s->worker), SWB_MSG_AGENT_REQUEST,
                                msg->payload, msg->len, NULL, &req, errstr, errstr_size);
@@ -436,24 +478,58 @@ swb_err_t swb_supervisor_handle(void *opaque, swb_job_t *job,
         }
 
         swb_router_route(s->router, p->text, &p->route);
-        p->stack = swb_session_stack(s->sessions, p->sid, &p->degraded);
-        /* a copy: the stack's strings go away when it is edited */
-        active = swb_session_active(p->stack);
-        snprintf(p->active, sizeof(p->active), "%s", active ? active : "");
+        /* the session's state from Redis without blocking: requests of other
+         * sessions go on meanwhile (this one's are behind it in its key's turn);
+         * the callback never runs from the call itself */
+        if (!swb_session_stack_async(s->sessions, p->sid, swb__stack_done, p)) {
+                swb_job_defer(job);
+                p->deferred = true;
+                return SWB_OK;
+        }
+        p->stack = json_array();
+        p->degraded = true;
+        return swb__decide(p, errstr, errstr_size);
+}
 
+/* Phase 2 (the state is known): ask the model when unsure, else route.
+ * @returns the outcome when done now; SWB_OK when the model finishes it. */
+static swb_err_t swb__decide(struct swb__pending *p, char *errstr, size_t errstr_size)
+{
+        swb_supervisor_t *s = p->s;
+        const char *active = swb_session_active(p->stack);
+        swb_err_t err;
+        /* a copy: the stack's strings go away when it is edited */
+        snprintf(p->active, sizeof(p->active), "%s", active ? active : "");
         if (s->llm && !p->escalated &&
             p->route.confidence < s->cfg->route_llm_threshold &&
             !swb__ask_model(p, errstr, errstr_size))
                 return SWB_OK; /* swb__llm_done finishes it */
         *errstr = '\0';
         err = swb__route(p, errstr, errstr_size);
+        if (p->deferred) {
+                swb__finish(p, err, errstr);
+                return SWB_OK;
+        }
         swb__pending_destroy(p);
         return err;
+}
+
+static void swb__stack_done(void *opaque, json_t *stack, bool degraded)
+{
+        struct swb__pending *p = opaque;
+        char errstr[256] = "";
+        p->stack = stack;
+        p->degraded = degraded;
+        swb__decide(p, errstr, sizeof(errstr));
 }
 
 void swb_supervisor_poll(void *opaque, int timeout_ms)
 {
         swb_supervisor_t *s = opaque;
+        bool redis = swb_session_inflight(s->sessions) > 0;
+        bool model = s->llm && swb_llm_inflight(s->llm) > 0;
+        /* wait on whichever has work; the other is only served */
+        swb_session_poll(s->sessions, redis && !model ? timeout_ms : 0);
         if (s->llm)
-                swb_llm_poll(s->llm, timeout_ms);
+                swb_llm_poll(s->llm, redis ? 0 : timeout_ms);
 }
