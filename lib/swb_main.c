@@ -7,11 +7,13 @@
 
 #include "swb_log.h"
 #include "swb_mem.h"
+#include "swb_probe.h"
 #include "swb_profile.h"
 
 extern char **environ;
 
-swb_config_t *swb_main_config(const char *prog, int *argcp, char **argv, const char *usage)
+swb_config_t *swb_main_config(const char *prog, int *argcp, char **argv,
+                              const char *usage)
 {
         swb_config_t *cfg = swb_config_new();
         char errstr[512];
@@ -27,9 +29,12 @@ swb_config_t *swb_main_config(const char *prog, int *argcp, char **argv, const c
         for (i = 1; i < *argcp; i++) {
                 if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
                         printf("usage: %s [--key=value ...] %s\n\n"
-                               "Every key of docs/configuration.md is a flag (--log.level=debug),\n"
-                               "an environment variable (SWB_LOG_LEVEL) or a config file line\n"
-                               "(--config FILE). --print-config shows the effective values.\n",
+                               "Every key of docs/configuration.md is a flag "
+                               "(--log.level=debug),\n"
+                               "an environment variable (SWB_LOG_LEVEL) or a config "
+                               "file line\n"
+                               "(--config FILE). --print-config shows the effective "
+                               "values.\n",
                                prog, usage ? usage : "");
                         swb_config_destroy(cfg);
                         exit(0);
@@ -44,7 +49,8 @@ swb_config_t *swb_main_config(const char *prog, int *argcp, char **argv, const c
         }
         lvl = swb_log_level_parse(cfg->log_level);
         if (lvl < 0) {
-                fprintf(stderr, "%s: log.level: unknown level \"%s\"\n", prog, cfg->log_level);
+                fprintf(stderr, "%s: log.level: unknown level \"%s\"\n", prog,
+                        cfg->log_level);
                 swb_config_destroy(cfg);
                 exit(2);
         }
@@ -77,4 +83,38 @@ void swb_main_cleanup(const swb_config_t *cfg)
         path = swb_asprintf("%s/%s.pid", cfg->run_dir, cfg->name);
         unlink(path);
         swb_free(path);
+}
+
+int swb_main_run_worker(const swb_config_t *cfg, const struct swb_main_worker *mw)
+{
+        const char *topics[1] = {mw->topic};
+        struct swb_worker_spec spec = {0};
+        swb_probe_t *probe = NULL;
+        swb_worker_t *w;
+        char errstr[512];
+        int rc = 1;
+
+        spec.component = mw->component;
+        spec.group_id = mw->group_id;
+        spec.topics = topics;
+        spec.topic_cnt = 1;
+        spec.handle = mw->handle;
+        spec.poll = mw->poll;
+        spec.opaque = mw->opaque;
+        if (!(w = swb_worker_new(cfg, &spec, errstr, sizeof(errstr)))) {
+                fprintf(stderr, "%s: %s\n", mw->prog, errstr);
+        } else {
+                mw->bind(mw->opaque, w);
+                probe =
+                    swb_probe_start(swb_worker_http(w), mw->probe_pg_url,
+                                    mw->probe_redis_url, cfg->health_probe_interval_ms);
+                swb_worker_install_signals(w);
+                swb_main_write_pid(cfg);
+                rc = swb_worker_run(w);
+        }
+        if (mw->release)
+                mw->release(mw->opaque);
+        swb_worker_destroy(w);
+        swb_probe_destroy(probe); /* after the HTTP server: its checks read the probe */
+        return rc;
 }

@@ -3,10 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "swb_agent.h"
+#include "common.h"
 #include "swb_mem.h"
 #include "swb_planner.h"
-#include "swb_slots.h"
 #include "swb_tools.h"
 
 /*
@@ -45,8 +44,7 @@ static void add_booking(swb_slots_buf_t *b, const json_t *d, bool id)
 {
         const char *kind = swb_tools_str(d, "kind", "");
         char money[64];
-        swb_slots_money(swb_tools_num(d, "amount", 0), swb_tools_str(d, "currency", ""),
-                        id, money, sizeof(money));
+        swb_agents_money(d, "amount", id, money, sizeof(money));
         swb_slots_add(
             b, id ? "Pesanan %lld (%s, %s, %s): " : "Booking %lld (%s, %s, %s): ",
             swb_tools_int(d, "booking_id", 0), kind_text(kind, id),
@@ -70,6 +68,19 @@ static void add_booking(swb_slots_buf_t *b, const json_t *d, bool id)
                               swb_tools_str(d, "tour_date", ""));
 }
 
+/*
+ * Look booking s->booking_id up ("plan-1"): `what` becomes "booking 42".
+ * @returns as swb_agents_call(): *det NULL when the tool refused.
+ */
+static swb_err_t lookup(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
+                        char what[64], swb_slots_buf_t *b, json_t **det)
+{
+        snprintf(what, 64, s->id ? "pesanan %lld" : "booking %lld", s->booking_id);
+        return swb_agents_call(ctx, "get_booking_details",
+                               json_pack("{s:I}", "booking_id", s->booking_id), what,
+                               s->id, b, det);
+}
+
 /* Look the booking up, then cancel it with the tool of its kind. */
 static swb_err_t cancel(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
                         swb_slots_buf_t *b)
@@ -79,16 +90,8 @@ static swb_err_t cancel(const struct swb_agent_ctx *ctx, const struct swb_slots 
         const char *kind;
         swb_err_t err;
 
-        snprintf(what, sizeof(what), s->id ? "pesanan %lld" : "booking %lld",
-                 s->booking_id);
-        if ((err = swb_planner_call(ctx, "get_booking_details",
-                                    json_pack("{s:I}", "booking_id", s->booking_id),
-                                    "plan-1", &det)))
+        if ((err = lookup(ctx, s, what, b, &det)) || !det)
                 return err;
-        if (swb_tools_is_error(det, NULL)) {
-                swb_planner_add_error(b, det, what, s->id);
-                goto out;
-        }
         kind = swb_tools_str(det, "kind", "");
         if (!strcmp(swb_tools_str(det, "status", ""), "cancelled")) {
                 swb_slots_add(b,
@@ -116,14 +119,11 @@ out:
         return err;
 }
 
-/* How to ask the desk of `kind` to pay a booking (the words its router knows). */
+/* How to ask the desk of `kind` to pay a booking (the tour desk for another kind). */
 static const char *pay_phrase(const char *kind, bool id)
 {
-        if (!strcmp(kind, "hotel"))
-                return id ? "bayar booking kamar hotel" : "pay the hotel room booking";
-        if (!strcmp(kind, "flight"))
-                return id ? "bayar tiket penerbangan booking" : "pay flight booking";
-        return id ? "bayar booking tur" : "pay tour booking";
+        const char *p = swb_agents_pay_phrase(kind, id);
+        return p ? p : swb_agents_pay_phrase("tour", id);
 }
 
 /*
@@ -170,16 +170,8 @@ static swb_err_t booking(const struct swb_agent_ctx *ctx, const struct swb_slots
         size_t i;
         swb_err_t err;
 
-        snprintf(what, sizeof(what), s->id ? "pesanan %lld" : "booking %lld",
-                 s->booking_id);
-        if ((err = swb_planner_call(ctx, "get_booking_details",
-                                    json_pack("{s:I}", "booking_id", s->booking_id),
-                                    "plan-1", &det)))
+        if ((err = lookup(ctx, s, what, b, &det)) || !det)
                 return err;
-        if (swb_tools_is_error(det, NULL)) {
-                swb_planner_add_error(b, det, what, s->id);
-                goto out;
-        }
         if (s->pay && !strcmp(swb_tools_str(det, "status", ""), "pending") &&
             ((err = pay(ctx, s, det, &paid, b)) || paid))
                 goto out;
@@ -187,9 +179,7 @@ static swb_err_t booking(const struct swb_agent_ctx *ctx, const struct swb_slots
         swb_slots_add(b, ".");
         json_array_foreach(json_object_get(det, "payments"), i, p)
         {
-                swb_slots_money(swb_tools_num(p, "amount", 0),
-                                swb_tools_str(p, "currency", ""), s->id, money,
-                                sizeof(money));
+                swb_agents_money(p, "amount", s->id, money, sizeof(money));
                 swb_slots_add(b, "\n- %s %s %s (%s)", swb_tools_str(p, "kind", ""),
                               money, swb_tools_str(p, "transaction_id", ""),
                               swb_tools_str(p, "at", ""));
@@ -229,14 +219,11 @@ static swb_err_t history(const struct swb_agent_ctx *ctx, const struct swb_slots
                 json_object_set_new(args, "kind", json_string(s->kind));
         if (s->status)
                 json_object_set_new(args, "status", json_string(s->status));
-        if ((err = swb_planner_call(ctx, "get_user_booking_history", args, "plan-1",
-                                    &res)))
+        if ((err = swb_agents_call(ctx, "get_user_booking_history", args,
+                                   s->id ? "riwayat pesanan" : "your bookings", s->id,
+                                   b, &res)) ||
+            !res)
                 return err;
-        if (swb_tools_is_error(res, NULL)) {
-                swb_planner_add_error(
-                    b, res, s->id ? "riwayat pesanan" : "your bookings", s->id);
-                goto out;
-        }
         rows = json_object_get(res, "bookings");
         if ((n = json_array_size(rows)) == 0) {
                 swb_slots_add(
@@ -255,9 +242,7 @@ static swb_err_t history(const struct swb_agent_ctx *ctx, const struct swb_slots
         {
                 if (i == TOP)
                         break;
-                swb_slots_money(swb_tools_num(row, "amount", 0),
-                                swb_tools_str(row, "currency", ""), s->id, money,
-                                sizeof(money));
+                swb_agents_money(row, "amount", s->id, money, sizeof(money));
                 swb_slots_add(b,
                               s->id ? "- Pesanan %lld: %s, %s, %s - %s\n"
                                     : "- Booking %lld: %s, %s, %s - %s\n",
@@ -396,8 +381,7 @@ static void ask(const struct swb_slots *s, swb_slots_buf_t *b)
                           "42'. Lihat nomornya dengan 'riwayat pesanan saya'."
                         : "Which booking? Give its number, e.g. '%s booking 42'. "
                           "See the numbers with 'show my bookings'.",
-                    s->cancel ? (s->id ? "batalkan" : "cancel")
-                              : (s->id ? "bayar" : "pay"));
+                    swb_agents_verb(s));
         else
                 swb_slots_add(
                     b,
@@ -462,6 +446,7 @@ static swb_err_t customer_service_plan(const struct swb_agent_ctx *ctx,
         return SWB_OK;
 }
 
+/* clang-format off */
 const struct swb_agent_plugin swb_agent_customer_service = {
         .name = "customer_service",
         .description = "Bookings, cancellations, currency rates, travel information",
@@ -470,3 +455,4 @@ const struct swb_agent_plugin swb_agent_customer_service = {
         .n_tools = SWB_ARRAY_LEN(swb_tools_service),
         .plan = customer_service_plan,
 };
+/* clang-format on */

@@ -3,10 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "swb_agent.h"
+#include "common.h"
 #include "swb_mem.h"
-#include "swb_planner.h"
-#include "swb_slots.h"
 #include "swb_tools.h"
 
 /*
@@ -16,6 +14,13 @@
  */
 
 #define TOP 5
+
+/* A request that names one of our flights by id stays here, whatever the router says.
+ */
+static bool names_ours(const struct swb_slots *s)
+{
+        return s->flight_id != 0;
+}
 
 /* "2026-12-20T06:00" -> "2026-12-20 06:00" (or only the time when `time_only`). */
 static const char *when(const char *local, bool time_only, char *out, size_t out_size)
@@ -28,6 +33,40 @@ static const char *when(const char *local, bool time_only, char *out, size_t out
         else
                 snprintf(out, out_size, "%.*s %s", (int)(t - local), local, t + 1);
         return out;
+}
+
+/* At most 9 passengers a booking. */
+static void add_passengers(json_t *args, const struct swb_slots *s)
+{
+        if (s->guests > 0)
+                json_object_set_new(args, "passengers",
+                                    json_integer(s->guests > 9 ? 9 : s->guests));
+}
+
+/* " from CGK to DPS on 2026-12-20" (or " in the next 7 days"). */
+static void add_route(swb_slots_buf_t *b, const struct swb_slots *s, const char *origin,
+                      const char *dest, const char *date)
+{
+        if (origin)
+                swb_slots_add(b, s->id ? " dari %s" : " from %s", origin);
+        if (dest)
+                swb_slots_add(b, s->id ? " ke %s" : " to %s", dest);
+        if (*date)
+                swb_slots_add(b, s->id ? " pada %s" : " on %s", date);
+        else
+                swb_slots_add(b,
+                              s->id ? " dalam 7 hari ke depan" : " in the next 7 days");
+}
+
+static void add_book_hint(swb_slots_buf_t *b, const struct swb_slots *s,
+                          long long flight_id)
+{
+        swb_slots_add(b,
+                      s->id ? "Ketik 'pesan penerbangan %lld untuk %d orang' untuk "
+                              "memesan.%s"
+                            : "Say 'book flight %lld for %d passenger%s' to book.",
+                      flight_id, s->guests > 1 ? s->guests : 1,
+                      s->guests > 1 && !s->id ? "s" : "");
 }
 
 static swb_err_t search(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
@@ -46,22 +85,13 @@ static swb_err_t search(const struct swb_agent_ctx *ctx, const struct swb_slots 
                 json_object_set_new(args, "destination", json_string(dest));
         if (*date)
                 json_object_set_new(args, "date", json_string(date));
-        if (s->guests > 0)
-                json_object_set_new(args, "passengers",
-                                    json_integer(s->guests > 9 ? 9 : s->guests));
-        if ((err = swb_planner_call(
-                 ctx, by_route ? "search_flights_by_route" : "get_flights", args,
-                 "plan-1", &res)))
+        add_passengers(args, s);
+        if ((err = swb_agents_call(ctx,
+                                   by_route ? "search_flights_by_route" : "get_flights",
+                                   args, dest ? dest : origin, s->id, b, &res)) ||
+            !res)
                 return err;
-        if (swb_tools_is_error(res, NULL)) {
-                swb_planner_add_error(b, res, dest ? dest : origin, s->id);
-                goto out;
-        }
-        if (s->date_assumed)
-                swb_slots_add(b,
-                              s->id ? "(Saya membaca \"%s\" sebagai %s, hari/bulan.)\n"
-                                    : "(I read \"%s\" as %s, day/month.)\n",
-                              s->date_raw, date);
+        swb_agents_add_assumed(b, s);
         if (json_array_size(json_object_get(res, "flights")) == 0) {
                 const char *msg = swb_tools_str(res, "message", "");
                 if (strstr(msg, "No airport"))
@@ -79,36 +109,18 @@ static swb_err_t search(const struct swb_agent_ctx *ctx, const struct swb_slots 
                         swb_slots_add(
                             b, s->id ? "Tidak ada penerbangan dengan kursi kosong"
                                      : "No flights with free seats");
-                        if (origin)
-                                swb_slots_add(b, s->id ? " dari %s" : " from %s",
-                                              origin);
-                        if (dest)
-                                swb_slots_add(b, s->id ? " ke %s" : " to %s", dest);
-                        if (*date)
-                                swb_slots_add(b, s->id ? " pada %s" : " on %s", date);
-                        else
-                                swb_slots_add(b, s->id ? " dalam 7 hari ke depan"
-                                                       : " in the next 7 days");
+                        add_route(b, s, origin, dest, date);
                         swb_slots_add(b, s->id ? ". Coba tanggal lain?"
                                                : ". Another date?");
                 }
                 goto out;
         }
         swb_slots_add(b, s->id ? "Penerbangan" : "Flights");
-        if (origin)
-                swb_slots_add(b, s->id ? " dari %s" : " from %s", origin);
-        if (dest)
-                swb_slots_add(b, s->id ? " ke %s" : " to %s", dest);
-        if (*date)
-                swb_slots_add(b, s->id ? " pada %s:\n" : " on %s:\n", date);
-        else
-                swb_slots_add(b, s->id ? " dalam 7 hari ke depan:\n"
-                                       : " in the next 7 days:\n");
+        add_route(b, s, origin, dest, date);
+        swb_slots_add(b, ":\n");
         json_array_foreach(json_object_get(res, "flights"), i, f)
         {
-                swb_slots_money(swb_tools_num(f, "fare", 0),
-                                swb_tools_str(f, "currency", ""), s->id, money,
-                                sizeof(money));
+                swb_agents_money(f, "fare", s->id, money, sizeof(money));
                 swb_slots_add(
                     b,
                     s->id ? "%zu. %s %s (flight %lld) - %s %s -> %s %s, %s per orang, "
@@ -125,12 +137,7 @@ static swb_err_t search(const struct swb_agent_ctx *ctx, const struct swb_slots 
                     swb_tools_int(f, "seats_available", 0));
         }
         f = json_array_get(json_object_get(res, "flights"), 0);
-        swb_slots_add(
-            b,
-            s->id ? "Ketik 'pesan penerbangan %lld untuk %d orang' untuk memesan.%s"
-                  : "Say 'book flight %lld for %d passenger%s' to book.",
-            swb_tools_int(f, "flight_id", 0), s->guests > 1 ? s->guests : 1,
-            s->guests > 1 && !s->id ? "s" : "");
+        add_book_hint(b, s, swb_tools_int(f, "flight_id", 0));
 out:
         json_decref(res);
         return SWB_OK;
@@ -143,20 +150,13 @@ static swb_err_t details(const struct swb_agent_ctx *ctx, const struct swb_slots
         char what[64], dep[32], arr[32], money[64];
         swb_err_t err;
 
-        snprintf(what, sizeof(what), s->id ? "penerbangan %lld" : "flight %lld",
-                 s->flight_id);
-        if ((err = swb_planner_call(ctx, "get_flight_details",
-                                    json_pack("{s:I}", "flight_id", s->flight_id),
-                                    "plan-1", &res)))
+        swb_agents_what("flight", s->flight_id, s->id, what, sizeof(what));
+        if ((err = swb_agents_call(ctx, "get_flight_details",
+                                   json_pack("{s:I}", "flight_id", s->flight_id), what,
+                                   s->id, b, &res)) ||
+            !res)
                 return err;
-        if (swb_tools_is_error(res, NULL)) {
-                swb_planner_add_error(b, res, what, s->id);
-                json_decref(res);
-                return SWB_OK;
-        }
-        swb_slots_money(swb_tools_num(res, "fare", 0),
-                        swb_tools_str(res, "currency", ""), s->id, money,
-                        sizeof(money));
+        swb_agents_money(res, "fare", s->id, money, sizeof(money));
         swb_slots_add(
             b,
             s->id
@@ -177,13 +177,7 @@ static swb_err_t details(const struct swb_agent_ctx *ctx, const struct swb_slots
                                        : "This flight has "
                                          "already departed.");
         else
-                swb_slots_add(
-                    b,
-                    s->id ? "Ketik 'pesan penerbangan %lld untuk %d orang' untuk "
-                            "memesan.%s"
-                          : "Say 'book flight %lld for %d passenger%s' to book.",
-                    s->flight_id, s->guests > 1 ? s->guests : 1,
-                    s->guests > 1 && !s->id ? "s" : "");
+                add_book_hint(b, s, s->flight_id);
         json_decref(res);
         return SWB_OK;
 }
@@ -192,60 +186,34 @@ static swb_err_t book(const struct swb_agent_ctx *ctx, const struct swb_slots *s
                       swb_slots_buf_t *b)
 {
         json_t *args = json_pack("{s:I}", "flight_id", s->flight_id), *res = NULL;
-        char what[64], dep[32], money[64];
-        long long bid;
+        char what[64], dep[32];
         swb_err_t err;
 
-        snprintf(what, sizeof(what), s->id ? "penerbangan %lld" : "flight %lld",
-                 s->flight_id);
-        if (s->guests > 0)
-                json_object_set_new(args, "passengers",
-                                    json_integer(s->guests > 9 ? 9 : s->guests));
-        if ((err = swb_planner_call(ctx, "book_flight", args, "plan-1", &res)))
+        swb_agents_what("flight", s->flight_id, s->id, what, sizeof(what));
+        add_passengers(args, s);
+        if ((err = swb_agents_call(ctx, "book_flight", args, what, s->id, b, &res)) ||
+            !res)
                 return err;
-        if (swb_tools_is_error(res, NULL)) {
-                swb_planner_add_error(b, res, what, s->id);
-                json_decref(res);
-                return SWB_OK;
-        }
-        bid = swb_tools_int(res, "booking_id", 0);
-        swb_slots_money(swb_tools_num(res, "amount", 0),
-                        swb_tools_str(res, "currency", ""), s->id, money,
-                        sizeof(money));
+        swb_agents_add_booked(b, res, s->id);
         swb_slots_add(
             b,
-            s->id
-                ? "Berhasil dipesan! Pesanan %lld: %s %s -> %s, berangkat %s, %lld "
-                  "penumpang, total %s. Status: pending - kursi ditahan sampai Anda "
-                  "membayar.\nKetik 'bayar tiket penerbangan booking %lld' untuk "
-                  "membayar "
-                  "(kartu kredit; atau tambahkan 'dengan e-wallet')."
-                : "Booked! Booking %lld: %s %s -> %s, departing %s, %lld passenger(s), "
-                  "total %s. Status: pending - the seats are held until you pay.\nSay "
-                  "'pay flight booking %lld' to pay (by credit card; or add 'by "
-                  "e-wallet').",
-            bid, swb_tools_str(res, "flight_no", ""), swb_tools_str(res, "origin", ""),
+            s->id ? "%s %s -> %s, berangkat %s, %lld penumpang"
+                  : "%s %s -> %s, departing %s, %lld passenger(s)",
+            swb_tools_str(res, "flight_no", ""), swb_tools_str(res, "origin", ""),
             swb_tools_str(res, "destination", ""),
             when(swb_tools_str(res, "departure_local", ""), false, dep, sizeof(dep)),
-            swb_tools_int(res, "passengers", 1), money, bid);
+            swb_tools_int(res, "passengers", 1));
+        swb_agents_add_pending(b, "flight", res, s->id);
         json_decref(res);
         return SWB_OK;
 }
 
-static void ask(const struct swb_slots *s, swb_date_t today, swb_slots_buf_t *b)
+static swb_err_t ask(const struct swb_slots *s, swb_date_t today, swb_slots_buf_t *b)
 {
         char d[16];
         swb_date_iso(swb_date_add(today, 1), d);
         if (s->cancel || s->pay)
-                swb_slots_add(
-                    b,
-                    s->id
-                        ? "Pesanan yang mana? Sebutkan nomornya, misalnya '%s booking "
-                          "penerbangan 42'."
-                        : "Which booking? Give its number, e.g. '%s flight booking "
-                          "42'.",
-                    s->cancel ? (s->id ? "batalkan" : "cancel")
-                              : (s->id ? "bayar" : "pay"));
+                swb_agents_add_which_booking(b, "flight", s);
         else if (s->book)
                 swb_slots_add(
                     b,
@@ -263,55 +231,36 @@ static void ask(const struct swb_slots *s, swb_date_t today, swb_slots_buf_t *b)
                           : "From where to where, and when? For example: 'flights from "
                             "Jakarta to Denpasar tomorrow' or 'flights CGK-DPS on %s'.",
                     d);
+        return SWB_OK;
+}
+
+static swb_err_t flight_answer(const struct swb_agent_ctx *ctx,
+                               const struct swb_slots *s, swb_date_t today,
+                               swb_slots_buf_t *b)
+{
+        const char *origin = *s->origin ? s->origin : NULL,
+                   *dest = *s->destination ? s->destination
+                           : *s->place     ? s->place
+                                           : NULL;
+
+        if (s->book && s->flight_id)
+                return book(ctx, s, b);
+        if (s->flight_id)
+                return details(ctx, s, b);
+        if ((origin || dest) && !s->cancel && !s->pay)
+                return search(ctx, s, origin, dest, b);
+        return ask(s, today, b);
 }
 
 static swb_err_t flight_plan(const struct swb_agent_ctx *ctx,
                              struct swb_agent_answer *out, char *errstr,
                              size_t errstr_size)
 {
-        swb_date_t today = swb_date_today();
-        struct swb_slots s, earlier;
-        swb_slots_buf_t b = {0};
-        const char *origin, *dest;
-        swb_err_t err = SWB_OK;
-
-        swb_slots_parse(ctx->text, ctx->locale, today, &s);
-        if (swb_slots_elsewhere(ctx->request, ctx->text, "flight") && !s.flight_id) {
-                out->escalate = true;
-                return SWB_OK;
-        }
-        if ((s.cancel || s.pay) && s.booking_id) {
-                err = swb_planner_pay_or_cancel(ctx, &s, "process_flight_payment",
-                                                "cancel_flight_booking", out, &b);
-                goto done;
-        }
-        if (!s.cancel && !s.pay) {
-                swb_slots_context(ctx->turns, ctx->text, ctx->locale, today, &earlier);
-                swb_slots_merge(&s, &earlier);
-        }
-        origin = *s.origin ? s.origin : NULL;
-        dest = *s.destination ? s.destination : *s.place ? s.place : NULL;
-
-        if (s.book && s.flight_id)
-                err = book(ctx, &s, &b);
-        else if (s.flight_id)
-                err = details(ctx, &s, &b);
-        else if ((origin || dest) && !s.cancel && !s.pay)
-                err = search(ctx, &s, origin, dest, &b);
-        else
-                ask(&s, today, &b);
-done:
-        if (err || out->escalate) {
-                swb_free(swb_slots_take(&b));
-                if (err)
-                        swb_seterr(errstr, errstr_size, err,
-                                   "flight planner: a tool failed");
-                return err;
-        }
-        out->text = swb_slots_take(&b);
-        return SWB_OK;
+        return swb_agents_plan(ctx, "flight", names_ours, flight_answer, out, errstr,
+                               errstr_size);
 }
 
+/* clang-format off */
 const struct swb_agent_plugin swb_agent_flight = {
         .name = "flight",
         .description = "Flight search, booking, payment, cancellation",
@@ -320,3 +269,4 @@ const struct swb_agent_plugin swb_agent_flight = {
         .n_tools = SWB_ARRAY_LEN(swb_tools_flight),
         .plan = flight_plan,
 };
+/* clang-format on */

@@ -2,11 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "swb_agent.h"
+#include "common.h"
 #include "swb_mem.h"
-#include "swb_planner.h"
-#include "swb_router.h"
-#include "swb_slots.h"
 #include "swb_tools.h"
 
 /*
@@ -17,6 +14,13 @@
  */
 
 #define TOP 5
+
+/* A request that names one of our hotels or room types by id stays here, whatever the
+ * router says. */
+static bool names_ours(const struct swb_slots *s)
+{
+        return s->hotel_id || s->room_type_id;
+}
 
 /* The stay as YYYY-MM-DD: what was said, else an example a week ahead. */
 static void stay(const struct swb_slots *s, swb_date_t today, char ci[16], char co[16])
@@ -31,16 +35,14 @@ static void stay(const struct swb_slots *s, swb_date_t today, char ci[16], char 
         swb_date_iso(out, co);
 }
 
-static void add_assumed(swb_slots_buf_t *b, const struct swb_slots *s)
+/* Guests (at most 20) and rooms, when said. */
+static void add_party(json_t *args, const struct swb_slots *s)
 {
-        char d[16];
-        if (!s->date_assumed)
-                return;
-        swb_date_iso(s->date, d);
-        swb_slots_add(b,
-                      s->id ? "(Saya membaca \"%s\" sebagai %s, hari/bulan.)\n"
-                            : "(I read \"%s\" as %s, day/month.)\n",
-                      s->date_raw, d);
+        if (s->guests > 0)
+                json_object_set_new(args, "guests",
+                                    json_integer(s->guests > 20 ? 20 : s->guests));
+        if (s->rooms > 0)
+                json_object_set_new(args, "rooms", json_integer(s->rooms));
 }
 
 static swb_err_t search(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
@@ -56,13 +58,10 @@ static swb_err_t search(const struct swb_agent_ctx *ctx, const struct swb_slots 
                 json_object_set_new(args, "min_stars", json_integer(s->min_stars));
         if (s->cheap)
                 json_object_set_new(args, "sort", json_string("price_low"));
-        if ((err = swb_planner_call(ctx, "search_hotels_by_location", args, "plan-1",
-                                    &res)))
+        if ((err = swb_agents_call(ctx, "search_hotels_by_location", args, place, s->id,
+                                   b, &res)) ||
+            !res)
                 return err;
-        if (swb_tools_is_error(res, NULL)) {
-                swb_planner_add_error(b, res, place, s->id);
-                goto out;
-        }
         if (json_array_size(json_object_get(res, "hotels")) == 0) {
                 const char *msg = swb_tools_str(res, "message", ""),
                            *cover = strstr(msg, ": ");
@@ -79,14 +78,12 @@ static swb_err_t search(const struct swb_agent_ctx *ctx, const struct swb_slots 
                     cover ? cover + 2 : "Bali, Jakarta, Yogyakarta, Bandung");
                 goto out;
         }
-        add_assumed(b, s);
+        swb_agents_add_assumed(b, s);
         swb_slots_add(b, s->id ? "Hotel di %s:\n" : "Hotels in %s:\n", place);
         json_array_foreach(json_object_get(res, "hotels"), i, h)
         {
                 const char *area = swb_tools_str(h, "area", NULL);
-                swb_slots_money(swb_tools_num(h, "price_from", 0),
-                                swb_tools_str(h, "currency", ""), s->id, money,
-                                sizeof(money));
+                swb_agents_money(h, "price_from", s->id, money, sizeof(money));
                 swb_slots_add(
                     b,
                     s->id
@@ -122,16 +119,12 @@ static swb_err_t details(const struct swb_agent_ctx *ctx, const struct swb_slots
         size_t i;
         swb_err_t err;
 
-        snprintf(what, sizeof(what), "hotel %lld", s->hotel_id);
-        if ((err = swb_planner_call(ctx, "get_hotel_details",
-                                    json_pack("{s:I}", "hotel_id", s->hotel_id),
-                                    "plan-1", &res)))
+        swb_agents_what("hotel", s->hotel_id, s->id, what, sizeof(what));
+        if ((err = swb_agents_call(ctx, "get_hotel_details",
+                                   json_pack("{s:I}", "hotel_id", s->hotel_id), what,
+                                   s->id, b, &res)) ||
+            !res)
                 return err;
-        if (swb_tools_is_error(res, NULL)) {
-                swb_planner_add_error(b, res, what, s->id);
-                json_decref(res);
-                return SWB_OK;
-        }
         swb_slots_add(
             b,
             s->id ? "%s (hotel %lld), bintang %lld, rating %.1f - %s. Check-in %s, "
@@ -144,9 +137,7 @@ static swb_err_t details(const struct swb_agent_ctx *ctx, const struct swb_slots
             swb_tools_str(res, "check_out_time", ""));
         json_array_foreach(json_object_get(res, "room_types"), i, rt)
         {
-                swb_slots_money(swb_tools_num(rt, "price_per_night", 0),
-                                swb_tools_str(rt, "currency", ""), s->id, money,
-                                sizeof(money));
+                swb_agents_money(rt, "price_per_night", s->id, money, sizeof(money));
                 swb_slots_add(b,
                               s->id ? "- %s (room type %lld): maks. %lld orang, "
                                       "ranjang %s, %s/malam\n"
@@ -180,22 +171,15 @@ static swb_err_t availability(const struct swb_agent_ctx *ctx,
         swb_err_t err;
 
         stay(s, today, ci, co);
-        snprintf(what, sizeof(what), "hotel %lld", s->hotel_id);
+        swb_agents_what("hotel", s->hotel_id, s->id, what, sizeof(what));
         args = json_pack("{s:I, s:s, s:s}", "hotel_id", s->hotel_id, "check_in", ci,
                          "check_out", co);
-        if (s->guests > 0)
-                json_object_set_new(args, "guests",
-                                    json_integer(s->guests > 20 ? 20 : s->guests));
-        if (s->rooms > 0)
-                json_object_set_new(args, "rooms", json_integer(s->rooms));
-        if ((err =
-                 swb_planner_call(ctx, "check_available_rooms", args, "plan-1", &res)))
+        add_party(args, s);
+        if ((err = swb_agents_call(ctx, "check_available_rooms", args, what, s->id, b,
+                                   &res)) ||
+            !res)
                 return err;
-        if (swb_tools_is_error(res, NULL)) {
-                swb_planner_add_error(b, res, what, s->id);
-                goto out;
-        }
-        add_assumed(b, s);
+        swb_agents_add_assumed(b, s);
         swb_slots_add(
             b,
             s->id ? "%s (hotel %lld), %s sampai %s (%lld malam), %lld orang, %lld "
@@ -209,12 +193,8 @@ static swb_err_t availability(const struct swb_agent_ctx *ctx,
         {
                 long long left = swb_tools_int(rt, "available_rooms", 0);
                 bool ok = json_is_true(json_object_get(rt, "bookable"));
-                swb_slots_money(swb_tools_num(rt, "price_per_night", 0),
-                                swb_tools_str(rt, "currency", ""), s->id, price,
-                                sizeof(price));
-                swb_slots_money(swb_tools_num(rt, "total_price", 0),
-                                swb_tools_str(rt, "currency", ""), s->id, total,
-                                sizeof(total));
+                swb_agents_money(rt, "price_per_night", s->id, price, sizeof(price));
+                swb_agents_money(rt, "total_price", s->id, total, sizeof(total));
                 swb_slots_add(b, "- %s (room type %lld): %s/%s, total %s - ",
                               swb_tools_str(rt, "name", ""),
                               swb_tools_int(rt, "room_type_id", 0), price,
@@ -249,7 +229,6 @@ static swb_err_t availability(const struct swb_agent_ctx *ctx,
                     b, s->id ? "Tidak ada kamar yang cocok untuk tanggal itu; coba "
                                "tanggal lain."
                              : "Nothing fits on those dates; try other dates.");
-out:
         json_decref(res);
         return SWB_OK;
 }
@@ -258,8 +237,7 @@ static swb_err_t book(const struct swb_agent_ctx *ctx, const struct swb_slots *s
                       swb_date_t today, swb_slots_buf_t *b)
 {
         json_t *args, *res = NULL;
-        char ci[16], co[16], what[96], money[64];
-        long long bid;
+        char ci[16], co[16], what[96];
         swb_err_t err;
 
         stay(s, today, ci, co);
@@ -268,67 +246,43 @@ static swb_err_t book(const struct swb_agent_ctx *ctx, const struct swb_slots *s
         args =
             json_pack("{s:I, s:I, s:s, s:s}", "hotel_id", s->hotel_id, "room_type_id",
                       s->room_type_id, "check_in", ci, "check_out", co);
-        if (s->guests > 0)
-                json_object_set_new(args, "guests",
-                                    json_integer(s->guests > 20 ? 20 : s->guests));
-        if (s->rooms > 0)
-                json_object_set_new(args, "rooms", json_integer(s->rooms));
-        if ((err = swb_planner_call(ctx, "book_hotel_room", args, "plan-1", &res)))
+        add_party(args, s);
+        if ((err = swb_agents_call(ctx, "book_hotel_room", args, what, s->id, b, &res)))
                 return err;
-        if (swb_tools_is_error(res, NULL)) {
-                swb_planner_add_error(b, res, what, s->id);
+        if (!res) {
                 swb_slots_add(
                     b,
                     s->id
                         ? " Cek dulu dengan 'kamar di hotel %lld tanggal %s sampai %s'."
                         : " Check first with 'rooms at hotel %lld from %s to %s'.",
                     s->hotel_id, ci, co);
-                goto out;
+                return SWB_OK;
         }
-        add_assumed(b, s);
-        bid = swb_tools_int(res, "booking_id", 0);
-        swb_slots_money(swb_tools_num(res, "amount", 0),
-                        swb_tools_str(res, "currency", ""), s->id, money,
-                        sizeof(money));
+        swb_agents_add_assumed(b, s);
+        swb_agents_add_booked(b, res, s->id);
         swb_slots_add(
             b,
-            s->id
-                ? "Berhasil dipesan! Pesanan %lld: room type %lld di hotel %lld, %s "
-                  "sampai %s (%lld malam), %lld kamar, %lld orang, total %s. Status: "
-                  "pending - kamar ditahan sampai Anda membayar.\nKetik 'bayar booking "
-                  "kamar hotel %lld' untuk membayar (kartu kredit; atau tambahkan "
-                  "'dengan "
-                  "e-wallet' / 'dengan transfer')."
-                : "Booked! Booking %lld: room type %lld at hotel %lld, %s to %s (%lld "
-                  "nights), %lld room(s), %lld guest(s), total %s. Status: pending - "
-                  "the room is held until you pay.\nSay 'pay the hotel room booking "
-                  "%lld' to pay (by credit card; or add 'by e-wallet' / 'by bank "
-                  "transfer').",
-            bid, s->room_type_id, s->hotel_id, swb_tools_str(res, "check_in", ci),
+            s->id ? "room type %lld di hotel %lld, %s sampai %s (%lld malam), "
+                    "%lld kamar, %lld orang"
+                  : "room type %lld at hotel %lld, %s to %s (%lld nights), "
+                    "%lld room(s), %lld guest(s)",
+            s->room_type_id, s->hotel_id, swb_tools_str(res, "check_in", ci),
             swb_tools_str(res, "check_out", co), swb_tools_int(res, "nights", 0),
-            swb_tools_int(res, "rooms", 1), swb_tools_int(res, "guests", 1), money,
-            bid);
-out:
+            swb_tools_int(res, "rooms", 1), swb_tools_int(res, "guests", 1));
+        swb_agents_add_pending(b, "hotel", res, s->id);
         json_decref(res);
         return SWB_OK;
 }
 
-/* Pay or cancel; a booking of another kind goes back to the supervisor. */
-static void ask(const struct swb_slots *s, swb_date_t today, swb_slots_buf_t *b)
+static swb_err_t ask(const struct swb_slots *s, swb_date_t today, swb_slots_buf_t *b)
 {
         char ci[16], co[16];
         stay(s, today, ci, co);
-        if (s->cancel || s->pay)
-                swb_slots_add(
-                    b,
-                    s->id
-                        ? "Pesanan yang mana? Sebutkan nomornya, misalnya '%s booking "
-                          "hotel 42'. Daftar pesanan Anda: 'riwayat pesanan saya'."
-                        : "Which booking? Give its number, e.g. '%s hotel booking "
-                          "42'. Your bookings: 'show my bookings'.",
-                    s->cancel ? (s->id ? "batalkan" : "cancel")
-                              : (s->id ? "bayar" : "pay"));
-        else if (s->book)
+        if (s->cancel || s->pay) {
+                swb_agents_add_which_booking(b, "hotel", s);
+                swb_slots_add(b, s->id ? " Daftar pesanan Anda: 'riwayat pesanan saya'."
+                                       : " Your bookings: 'show my bookings'.");
+        } else if (s->book)
                 swb_slots_add(
                     b,
                     s->id
@@ -349,62 +303,35 @@ static void ask(const struct swb_slots *s, swb_date_t today, swb_slots_buf_t *b)
                         : "Which city would you like a hotel in, and for which dates? "
                           "For example: 'hotels in Bali from %s to %s for 2 guests'.",
                     ci, co);
+        return SWB_OK;
+}
+
+static swb_err_t hotel_answer(const struct swb_agent_ctx *ctx,
+                              const struct swb_slots *s, swb_date_t today,
+                              swb_slots_buf_t *b)
+{
+        const char *place = swb_agents_place(ctx, s, "hotel");
+
+        if (s->book && s->hotel_id && s->room_type_id && swb_date_valid(s->date))
+                return book(ctx, s, today, b);
+        if (s->hotel_id && swb_date_valid(s->date))
+                return availability(ctx, s, today, b);
+        if (s->hotel_id)
+                return details(ctx, s, today, s->avail || s->book, b);
+        if (place && !s->cancel && !s->pay)
+                return search(ctx, s, place, today, b);
+        return ask(s, today, b);
 }
 
 static swb_err_t hotel_plan(const struct swb_agent_ctx *ctx,
                             struct swb_agent_answer *out, char *errstr,
                             size_t errstr_size)
 {
-        swb_date_t today = swb_date_today();
-        struct swb_slots s, earlier;
-        swb_slots_buf_t b = {0};
-        swb_route_t route;
-        const char *place;
-        swb_err_t err = SWB_OK;
-
-        swb_slots_parse(ctx->text, ctx->locale, today, &s);
-        if (swb_slots_elsewhere(ctx->request, ctx->text, "hotel") && !s.hotel_id &&
-            !s.room_type_id) {
-                out->escalate = true;
-                return SWB_OK;
-        }
-        if ((s.cancel || s.pay) && s.booking_id) {
-                err = swb_planner_pay_or_cancel(ctx, &s, "process_hotel_payment",
-                                                "cancel_hotel_booking", out, &b);
-                goto done;
-        }
-        /* a follow-up: what the session said before fills the gaps */
-        if (!s.cancel && !s.pay) {
-                swb_slots_context(ctx->turns, ctx->text, ctx->locale, today, &earlier);
-                swb_slots_merge(&s, &earlier);
-        }
-        swb_router_rule(ctx->text ? ctx->text : "", &route);
-        place = *s.place ? s.place : *s.destination ? s.destination : NULL;
-        if (!place && *s.place_guess && !strcmp(route.domain, "hotel"))
-                place = s.place_guess;
-
-        if (s.book && s.hotel_id && s.room_type_id && swb_date_valid(s.date))
-                err = book(ctx, &s, today, &b);
-        else if (s.hotel_id && swb_date_valid(s.date))
-                err = availability(ctx, &s, today, &b);
-        else if (s.hotel_id)
-                err = details(ctx, &s, today, s.avail || s.book, &b);
-        else if (place && !s.cancel && !s.pay)
-                err = search(ctx, &s, place, today, &b);
-        else
-                ask(&s, today, &b);
-done:
-        if (err || out->escalate) {
-                swb_free(swb_slots_take(&b));
-                if (err)
-                        swb_seterr(errstr, errstr_size, err,
-                                   "hotel planner: a tool failed");
-                return err;
-        }
-        out->text = swb_slots_take(&b);
-        return SWB_OK;
+        return swb_agents_plan(ctx, "hotel", names_ours, hotel_answer, out, errstr,
+                               errstr_size);
 }
 
+/* clang-format off */
 const struct swb_agent_plugin swb_agent_hotel = {
         .name = "hotel",
         .description = "Hotel search, availability, booking, payment, cancellation",
@@ -413,3 +340,4 @@ const struct swb_agent_plugin swb_agent_hotel = {
         .n_tools = SWB_ARRAY_LEN(swb_tools_hotel),
         .plan = hotel_plan,
 };
+/* clang-format on */

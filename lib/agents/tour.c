@@ -2,11 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "swb_agent.h"
+#include "common.h"
 #include "swb_mem.h"
-#include "swb_planner.h"
-#include "swb_router.h"
-#include "swb_slots.h"
 #include "swb_tools.h"
 
 /*
@@ -18,6 +15,12 @@
 
 #define TOP 5
 
+/* A request that names one of our tours by id stays here, whatever the router says. */
+static bool names_ours(const struct swb_slots *s)
+{
+        return s->tour_id != 0;
+}
+
 /* The date said, else an example: tomorrow. */
 static void day(const struct swb_slots *s, swb_date_t today, char d[16])
 {
@@ -27,6 +30,17 @@ static void day(const struct swb_slots *s, swb_date_t today, char d[16])
 static int people(const struct swb_slots *s)
 {
         return s->guests <= 0 ? 2 : s->guests > 20 ? 20 : s->guests;
+}
+
+static void add_book_hint(swb_slots_buf_t *b, const struct swb_slots *s,
+                          const char *date)
+{
+        swb_slots_add(b,
+                      s->id
+                          ? "Ketik 'pesan paket tur %lld tanggal %s untuk %d orang' "
+                            "untuk memesan."
+                          : "Say 'book tour package %lld on %s for %d people' to book.",
+                      s->tour_id, date, people(s));
 }
 
 static swb_err_t search(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
@@ -44,14 +58,11 @@ static swb_err_t search(const struct swb_agent_ctx *ctx, const struct swb_slots 
                 json_object_set_new(args, "category", json_string(s->category));
         if (*date)
                 json_object_set_new(args, "date", json_string(date));
-        if ((err = swb_planner_call(ctx,
-                                    place ? "search_tours_by_destination" : "get_tours",
-                                    args, "plan-1", &res)))
+        if ((err = swb_agents_call(ctx,
+                                   place ? "search_tours_by_destination" : "get_tours",
+                                   args, place ? place : "tours", s->id, b, &res)) ||
+            !res)
                 return err;
-        if (swb_tools_is_error(res, NULL)) {
-                swb_planner_add_error(b, res, place ? place : "tours", s->id);
-                goto out;
-        }
         if (json_array_size(json_object_get(res, "tours")) == 0) {
                 const char *msg = swb_tools_str(res, "message", ""),
                            *cover = strstr(msg, ": ");
@@ -77,9 +88,7 @@ static swb_err_t search(const struct swb_agent_ctx *ctx, const struct swb_slots 
         swb_slots_add(b, ":\n");
         json_array_foreach(json_object_get(res, "tours"), i, t)
         {
-                swb_slots_money(swb_tools_num(t, "price", 0),
-                                swb_tools_str(t, "currency", ""), s->id, money,
-                                sizeof(money));
+                swb_agents_money(t, "price", s->id, money, sizeof(money));
                 swb_slots_add(
                     b,
                     s->id
@@ -123,19 +132,13 @@ static swb_err_t details(const struct swb_agent_ctx *ctx, const struct swb_slots
         size_t i;
         swb_err_t err;
 
-        snprintf(what, sizeof(what), s->id ? "tur %lld" : "tour %lld", s->tour_id);
-        if ((err = swb_planner_call(ctx, "get_tour_details",
-                                    json_pack("{s:I}", "tour_id", s->tour_id), "plan-1",
-                                    &res)))
+        swb_agents_what("tour", s->tour_id, s->id, what, sizeof(what));
+        if ((err = swb_agents_call(ctx, "get_tour_details",
+                                   json_pack("{s:I}", "tour_id", s->tour_id), what,
+                                   s->id, b, &res)) ||
+            !res)
                 return err;
-        if (swb_tools_is_error(res, NULL)) {
-                swb_planner_add_error(b, res, what, s->id);
-                json_decref(res);
-                return SWB_OK;
-        }
-        swb_slots_money(swb_tools_num(res, "price", 0),
-                        swb_tools_str(res, "currency", ""), s->id, money,
-                        sizeof(money));
+        swb_agents_money(res, "price", s->id, money, sizeof(money));
         swb_slots_add(
             b,
             s->id ? "%s (tour %lld), %s, %s: %lld jam, mulai %s di %s, %s per orang, "
@@ -151,12 +154,8 @@ static swb_err_t details(const struct swb_agent_ctx *ctx, const struct swb_slots
             swb_slots_add(b, "%s%s", i ? ", " : " ",
                           json_string_value(v) ? json_string_value(v) : "");
         day(s, today, d);
-        swb_slots_add(
-            b,
-            s->id ? ".\nKetik 'pesan paket tur %lld tanggal %s untuk %d orang' untuk "
-                    "memesan."
-                  : ".\nSay 'book tour package %lld on %s for %d people' to book.",
-            s->tour_id, d, people(s));
+        swb_slots_add(b, ".\n");
+        add_book_hint(b, s, d);
         json_decref(res);
         return SWB_OK;
 }
@@ -172,16 +171,13 @@ static swb_err_t availability(const struct swb_agent_ctx *ctx,
         swb_err_t err;
 
         swb_date_iso(s->date, date);
-        snprintf(what, sizeof(what), s->id ? "tur %lld" : "tour %lld", s->tour_id);
+        swb_agents_what("tour", s->tour_id, s->id, what, sizeof(what));
         if (*date)
                 json_object_set_new(args, "date", json_string(date));
-        if ((err = swb_planner_call(ctx, "check_tour_availability", args, "plan-1",
-                                    &res)))
+        if ((err = swb_agents_call(ctx, "check_tour_availability", args, what, s->id, b,
+                                   &res)) ||
+            !res)
                 return err;
-        if (swb_tools_is_error(res, NULL)) {
-                swb_planner_add_error(b, res, what, s->id);
-                goto out;
-        }
         if (json_array_size(json_object_get(res, "departures")) == 0) {
                 swb_slots_add(
                     b,
@@ -220,13 +216,7 @@ static swb_err_t availability(const struct swb_agent_ctx *ctx,
                 shown++;
         }
         if (first)
-                swb_slots_add(
-                    b,
-                    s->id ? "Ketik 'pesan paket tur %lld tanggal %s untuk %d orang' "
-                            "untuk "
-                            "memesan."
-                          : "Say 'book tour package %lld on %s for %d people' to book.",
-                    s->tour_id, swb_tools_str(first, "date", ""), people(s));
+                add_book_hint(b, s, swb_tools_str(first, "date", ""));
         else
                 swb_slots_add(b, s->id ? "Tidak ada tempat cukup; coba tanggal lain."
                                        : "Not enough places; try another date.");
@@ -238,57 +228,35 @@ out:
 static swb_err_t book(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
                       swb_slots_buf_t *b)
 {
-        char date[16], what[64], money[64];
+        char date[16], what[64];
         json_t *args, *res = NULL;
-        long long bid;
         swb_err_t err;
 
         swb_date_iso(s->date, date);
-        snprintf(what, sizeof(what), s->id ? "tur %lld" : "tour %lld", s->tour_id);
+        swb_agents_what("tour", s->tour_id, s->id, what, sizeof(what));
         args = json_pack("{s:I, s:s, s:i}", "tour_id", s->tour_id, "date", date,
                          "participants", people(s));
-        if ((err = swb_planner_call(ctx, "book_tour", args, "plan-1", &res)))
+        if ((err = swb_agents_call(ctx, "book_tour", args, what, s->id, b, &res)) ||
+            !res)
                 return err;
-        if (swb_tools_is_error(res, NULL)) {
-                swb_planner_add_error(b, res, what, s->id);
-                json_decref(res);
-                return SWB_OK;
-        }
-        bid = swb_tools_int(res, "booking_id", 0);
-        swb_slots_money(swb_tools_num(res, "amount", 0),
-                        swb_tools_str(res, "currency", ""), s->id, money,
-                        sizeof(money));
-        swb_slots_add(
-            b,
-            s->id
-                ? "Berhasil dipesan! Pesanan %lld: %s (tour %lld) pada %s, %lld orang, "
-                  "total %s. Status: pending - tempat ditahan sampai Anda membayar.\n"
-                  "Ketik 'bayar booking tur %lld' untuk membayar (kartu kredit; atau "
-                  "tambahkan 'dengan e-wallet')."
-                : "Booked! Booking %lld: %s (tour %lld) on %s, %lld participant(s), "
-                  "total %s. Status: pending - the places are held until you pay.\n"
-                  "Say 'pay tour booking %lld' to pay (by credit card; or add 'by "
-                  "e-wallet').",
-            bid, swb_tools_str(res, "tour_name", ""), s->tour_id,
-            swb_tools_str(res, "date", date), swb_tools_int(res, "participants", 1),
-            money, bid);
+        swb_agents_add_booked(b, res, s->id);
+        swb_slots_add(b,
+                      s->id ? "%s (tour %lld) pada %s, %lld orang"
+                            : "%s (tour %lld) on %s, %lld participant(s)",
+                      swb_tools_str(res, "tour_name", ""), s->tour_id,
+                      swb_tools_str(res, "date", date),
+                      swb_tools_int(res, "participants", 1));
+        swb_agents_add_pending(b, "tour", res, s->id);
         json_decref(res);
         return SWB_OK;
 }
 
-static void ask(const struct swb_slots *s, swb_date_t today, swb_slots_buf_t *b)
+static swb_err_t ask(const struct swb_slots *s, swb_date_t today, swb_slots_buf_t *b)
 {
         char d[16];
         day(s, today, d);
         if (s->cancel || s->pay)
-                swb_slots_add(
-                    b,
-                    s->id
-                        ? "Pesanan yang mana? Sebutkan nomornya, misalnya '%s booking "
-                          "tur 42'."
-                        : "Which booking? Give its number, e.g. '%s tour booking 42'.",
-                    s->cancel ? (s->id ? "batalkan" : "cancel")
-                              : (s->id ? "bayar" : "pay"));
+                swb_agents_add_which_booking(b, "tour", s);
         else if (s->book)
                 swb_slots_add(
                     b,
@@ -308,60 +276,34 @@ static void ask(const struct swb_slots *s, swb_date_t today, swb_slots_buf_t *b)
                              "Yogyakarta' atau 'tur kuliner di Bali'."
                            : "Which destination would you like a tour in? For example: "
                              "'tours in Yogyakarta' or 'food tours in Bali'.");
+        return SWB_OK;
+}
+
+static swb_err_t tour_answer(const struct swb_agent_ctx *ctx, const struct swb_slots *s,
+                             swb_date_t today, swb_slots_buf_t *b)
+{
+        const char *place = swb_agents_place(ctx, s, "tour");
+
+        if (s->book && s->tour_id && swb_date_valid(s->date))
+                return book(ctx, s, b);
+        if (s->tour_id && (swb_date_valid(s->date) || s->avail || s->book))
+                return availability(ctx, s, b);
+        if (s->tour_id)
+                return details(ctx, s, today, b);
+        if ((place || s->category || s->list_all) && !s->cancel && !s->pay)
+                return search(ctx, s, place, today, b);
+        return ask(s, today, b);
 }
 
 static swb_err_t tour_plan(const struct swb_agent_ctx *ctx,
                            struct swb_agent_answer *out, char *errstr,
                            size_t errstr_size)
 {
-        swb_date_t today = swb_date_today();
-        struct swb_slots s, earlier;
-        swb_slots_buf_t b = {0};
-        swb_route_t route;
-        const char *place;
-        swb_err_t err = SWB_OK;
-
-        swb_slots_parse(ctx->text, ctx->locale, today, &s);
-        if (swb_slots_elsewhere(ctx->request, ctx->text, "tour") && !s.tour_id) {
-                out->escalate = true;
-                return SWB_OK;
-        }
-        if ((s.cancel || s.pay) && s.booking_id) {
-                err = swb_planner_pay_or_cancel(ctx, &s, "process_tour_payment",
-                                                "cancel_tour_booking", out, &b);
-                goto done;
-        }
-        if (!s.cancel && !s.pay) {
-                swb_slots_context(ctx->turns, ctx->text, ctx->locale, today, &earlier);
-                swb_slots_merge(&s, &earlier);
-        }
-        swb_router_rule(ctx->text ? ctx->text : "", &route);
-        place = *s.place ? s.place : *s.destination ? s.destination : NULL;
-        if (!place && *s.place_guess && !strcmp(route.domain, "tour"))
-                place = s.place_guess;
-
-        if (s.book && s.tour_id && swb_date_valid(s.date))
-                err = book(ctx, &s, &b);
-        else if (s.tour_id && (swb_date_valid(s.date) || s.avail || s.book))
-                err = availability(ctx, &s, &b);
-        else if (s.tour_id)
-                err = details(ctx, &s, today, &b);
-        else if ((place || s.category || s.list_all) && !s.cancel && !s.pay)
-                err = search(ctx, &s, place, today, &b);
-        else
-                ask(&s, today, &b);
-done:
-        if (err || out->escalate) {
-                swb_free(swb_slots_take(&b));
-                if (err)
-                        swb_seterr(errstr, errstr_size, err,
-                                   "tour planner: a tool failed");
-                return err;
-        }
-        out->text = swb_slots_take(&b);
-        return SWB_OK;
+        return swb_agents_plan(ctx, "tour", names_ours, tour_answer, out, errstr,
+                               errstr_size);
 }
 
+/* clang-format off */
 const struct swb_agent_plugin swb_agent_tour = {
         .name = "tour",
         .description = "Tour search, availability, booking, payment, cancellation",
@@ -370,3 +312,4 @@ const struct swb_agent_plugin swb_agent_tour = {
         .n_tools = SWB_ARRAY_LEN(swb_tools_tour),
         .plan = tour_plan,
 };
+/* clang-format on */
