@@ -12,6 +12,9 @@
 #include "swb_mem.h"
 #include "swb_redis.h"
 
+#define SWB_AREDIS_FLUSH_MS  1 /* the longest a command waits to be written */
+#define SWB_AREDIS_FLUSH_CNT 256
+
 /* A command in flight, oldest first: replies come back in this order. */
 struct swb__acmd {
         swb_aredis_t *a;
@@ -26,6 +29,8 @@ struct swb_aredis_s {
         int timeout_ms;
         redisAsyncContext *ac;      /* NULL while disconnected */
         bool want_read, want_write; /* what hiredis asked the event loop for */
+        int64_t unflushed_ms;       /* when the output buffer became non-empty */
+        int unflushed;              /* commands queued since the last write */
         bool attempted;
         int64_t last_attempt_ms;
         struct swb__acmd *head, *tail;
@@ -48,12 +53,17 @@ static void swb__ev_del_read(void *p)
 
 static void swb__ev_add_write(void *p)
 {
-        ((swb_aredis_t *)p)->want_write = true;
+        swb_aredis_t *a = p;
+        if (!a->want_write)
+                a->unflushed_ms = swb_mono_ms();
+        a->want_write = true;
 }
 
 static void swb__ev_del_write(void *p)
 {
-        ((swb_aredis_t *)p)->want_write = false;
+        swb_aredis_t *a = p;
+        a->want_write = false;
+        a->unflushed = 0;
 }
 
 static void swb__ev_cleanup(void *p)
@@ -162,6 +172,7 @@ static swb_err_t swb__queue(swb_aredis_t *a, int argc, const char **argv,
                 a->head = c;
         a->tail = c;
         a->inflight++;
+        a->unflushed++;
         return SWB_OK;
 }
 
@@ -255,12 +266,18 @@ void swb_aredis_poll(swb_aredis_t *a, int timeout_ms)
 {
         struct pollfd pfd;
         char why[64];
+        bool flush;
 
         if (!a || !a->ac)
                 return;
+        /* Busy (timeout 0: the caller has more to do): let commands gather
+         * and write them together, one write per SWB_AREDIS_FLUSH_MS or
+         * SWB_AREDIS_FLUSH_CNT commands, instead of a write each. */
+        flush =
+            a->want_write && (timeout_ms > 0 || a->unflushed >= SWB_AREDIS_FLUSH_CNT ||
+                              swb_mono_ms() - a->unflushed_ms >= SWB_AREDIS_FLUSH_MS);
         pfd.fd = a->ac->c.fd;
-        pfd.events =
-            (short)((a->want_read ? POLLIN : 0) | (a->want_write ? POLLOUT : 0));
+        pfd.events = (short)((a->want_read ? POLLIN : 0) | (flush ? POLLOUT : 0));
         pfd.revents = 0;
         if (pfd.events &&
             poll(&pfd, 1, a->inflight ? (timeout_ms > 0 ? timeout_ms : 0) : 0) > 0) {

@@ -57,7 +57,9 @@ swb_err_t swb_aredis_cmd_argv(swb_aredis_t *a, int argc, const char **argv,
                               char *errstr, size_t errstr_size);
 
 /** Send and receive what is ready, waiting up to `timeout_ms` for I/O when
- *  commands are in flight (not at all otherwise); run callbacks; time out. */
+ *  commands are in flight (not at all otherwise); run callbacks; time out.
+ *  With timeout_ms 0 (the caller is busy) queued commands are written in
+ *  batches: once they are 1 ms old or 256 of them wait, whichever is first. */
 void swb_aredis_poll(swb_aredis_t *a, int timeout_ms);
 
 /** @returns the number of commands whose callback has not run yet. */

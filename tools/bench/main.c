@@ -1,7 +1,8 @@
 /*
  * swb-bench: figures for `make bench`, all measured in one run on one broker.
  *
- *   swb-bench --brokers B [--count N] [--sessions N] [--rounds N] [--bin DIR]
+ *   swb-bench --brokers B [--count N] [--sessions N] [--rounds N] [--redis URL]
+ *             [--broker-pid PID] [--bin DIR]
  *   swb-bench --brokers B --passthrough IN OUT [AUDIT] (the raw contenders, run by
  *                                                        the above)
  *
@@ -15,7 +16,10 @@
  *      more times to a second topic: the supervisor's 4 messages per request
  *      (routed event + 3 audit events, which the audit contract requires)
  *      with no work at all, the ceiling of any supervisor here;
- *    - supervisor: a real swb-supervisor process.
+ *    - supervisor: a real swb-supervisor process, stateless;
+ *    - supervisor + Redis state (with --redis URL): the same with the
+ *      conversation state its production setup keeps (a read and a write
+ *      of the session per request).
  *    Each is warmed up with one request of each text (group joined,
  *    connections up, every output topic known); then
  *    N requests are produced and the clock runs from the first produce until
@@ -325,26 +329,34 @@ static void produce_requests(const char *topic, long n)
 struct result {
         double rate;       /* msg/s, or -1 */
         double cpu_us_msg; /* CPU µs of the contender's process per request */
+        double
+            rest_us_msg; /* the same of this program (load + reader) and the broker */
 };
+
+static pid_t broker_pid; /* --broker-pid: its CPU is counted in rest_us_msg */
 
 #define WARMUP ((long)SWB_ARRAY_LEN(texts))
 
 /* Warm up, then time `n` requests through the process `pid`. */
 static struct result timed_run(struct reader *r, const char *in, long n, pid_t pid)
 {
-        struct result res = {-1, -1};
-        int64_t t0, c0;
+        struct result res = {-1, -1, -1};
+        int64_t t0, c0, r0;
         /* one request of each text: every output topic has been produced to */
         produce_requests(in, WARMUP);
         if (!wait_got(r, WARMUP, 60000))
                 return res;
         t0 = swb_mono_ms();
         c0 = process_cpu_ns(pid);
+        r0 = process_cpu_ns(getpid()) + (broker_pid ? process_cpu_ns(broker_pid) : 0);
         produce_requests(in, n);
         if (!wait_got(r, n + WARMUP, 300000))
                 return res;
         res.rate = n * 1000.0 / (double)(swb_mono_ms() - t0 + 1);
         res.cpu_us_msg = (double)(process_cpu_ns(pid) - c0) / 1000.0 / (double)n;
+        res.rest_us_msg = (double)(process_cpu_ns(getpid()) +
+                                   (broker_pid ? process_cpu_ns(broker_pid) : 0) - r0) /
+                          1000.0 / (double)n;
         return res;
 }
 
@@ -392,52 +404,70 @@ static struct result contend(const char *in, char **outs, int n_outs,
         return res;
 }
 
-enum { C_RAW, C_FANOUT, C_SUP, C__CNT };
+enum { C_RAW, C_FANOUT, C_SUP, C_SUP_STATE, C__CNT };
 static const char *const contender_names[C__CNT] = {
-    "raw librdkafka passthrough", "raw fan-out (1 in, 4 out)", "swb-supervisor"};
+    "raw librdkafka passthrough", "raw fan-out (1 in, 4 out)", "swb-supervisor",
+    "swb-supervisor + Redis state"};
+static const char *redis_url; /* --redis: the C_SUP_STATE contender runs */
+static int n_contenders = C_SUP_STATE;
 
-/* One round: the raw passthrough, the raw fan-out, then the supervisor, each
- * on topics of its own. */
-static bool run_round(int round, struct result res[C__CNT])
+/* The real supervisor on topics bench.r<round>.<pfx>*, with conversation
+ * state in Redis when `redis` is set (else explicitly without). */
+static struct result run_supervisor(int round, const char *pfx, const char *redis)
 {
-        char *raw_in = topic(round, "raw.in"), *raw_out = topic(round, "raw.out");
-        char *fan_in = topic(round, "fan.in"), *fan_out = topic(round, "fan.out");
-        char *fan_audit = topic(round, "fan.audit");
-        char *sup_in = topic(round, "sup.in"), *prefix = topic(round, "route.");
-        char *replies = topic(round, "replies"), *audit = topic(round, "audit");
-        char *dlq = topic(round, "dlq"), *group = topic(round, "supervisor");
-        char *sup_out[] = {topic(round, "route.hotel"), topic(round, "route.flight"),
-                           topic(round, "route.tour"),
-                           topic(round, "route.customer_service"), replies};
-        const char *const sup_env[][2] = {
+        char *in = swb_asprintf("bench.r%d.%ssup.in", round, pfx);
+        char *prefix = swb_asprintf("bench.r%d.%sroute.", round, pfx);
+        char *replies = swb_asprintf("bench.r%d.%sreplies", round, pfx);
+        char *audit = swb_asprintf("bench.r%d.%saudit", round, pfx);
+        char *dlq = swb_asprintf("bench.r%d.%sdlq", round, pfx);
+        char *group = swb_asprintf("bench.r%d.%ssupervisor", round, pfx);
+        char *outs[] = {swb_asprintf("%shotel", prefix),
+                        swb_asprintf("%sflight", prefix),
+                        swb_asprintf("%stour", prefix),
+                        swb_asprintf("%scustomer_service", prefix), replies};
+        const char *const env[][2] = {
             {"SWB_BROKERS", brokers},
-            {"SWB_TOPIC_REQUESTS", sup_in},
+            {"SWB_TOPIC_REQUESTS", in},
             {"SWB_TOPIC_ROUTE_PREFIX", prefix},
             {"SWB_TOPIC_REPLIES", replies},
             {"SWB_TOPIC_AUDIT", audit},
             {"SWB_TOPIC_DLQ", dlq},
             {"SWB_REPLY_TOPIC_ALLOWED_PREFIXES", replies},
             {"SWB_GROUP_SUPERVISOR", group},
-            {"SWB_LOG_LEVEL", "warn"},
+            {"SWB_REDIS_URL", redis ? redis : ""},
+            {"SWB_LOG_LEVEL", "error"},
             {NULL, NULL},
         };
-        char *sup_path = swb_asprintf("%s/swb-supervisor", bin);
+        char *path = swb_asprintf("%s/swb-supervisor", bin);
+        char *args[] = {path, NULL};
+        struct result res = contend(in, outs, 5, args, env);
+        swb_free(in), swb_free(prefix), swb_free(audit), swb_free(dlq), swb_free(group);
+        swb_free(path);
+        for (int i = 0; i < 5; i++)
+                swb_free(outs[i]);
+        return res;
+}
+
+/* One round: the raw passthrough, the raw fan-out, then the supervisor
+ * (without, then with Redis state), each on topics of its own. */
+static bool run_round(int round, struct result res[C__CNT])
+{
+        char *raw_in = topic(round, "raw.in"), *raw_out = topic(round, "raw.out");
+        char *fan_in = topic(round, "fan.in"), *fan_out = topic(round, "fan.out");
+        char *fan_audit = topic(round, "fan.audit");
         char *raw_args[] = {
             self, "--brokers", (char *)brokers, "--passthrough", raw_in, raw_out, NULL};
         char *fan_args[] = {self,   "--brokers", (char *)brokers, "--passthrough",
                             fan_in, fan_out,     fan_audit,       NULL};
-        char *sup_args[] = {sup_path, NULL};
 
         res[C_RAW] = contend(raw_in, &raw_out, 1, raw_args, NULL);
         res[C_FANOUT] = contend(fan_in, &fan_out, 1, fan_args, NULL);
-        res[C_SUP] = contend(sup_in, sup_out, 5, sup_args, sup_env);
-
-        swb_free(raw_in), swb_free(raw_out), swb_free(sup_in), swb_free(prefix);
-        swb_free(fan_in), swb_free(fan_out), swb_free(fan_audit), swb_free(sup_path);
-        swb_free(audit), swb_free(dlq), swb_free(group);
-        for (int i = 0; i < 5; i++)
-                swb_free(sup_out[i]);
-        for (int c = 0; c < C__CNT; c++)
+        res[C_SUP] = run_supervisor(round, "", NULL);
+        if (redis_url)
+                res[C_SUP_STATE] = run_supervisor(round, "st.", redis_url);
+        swb_free(raw_in), swb_free(raw_out);
+        swb_free(fan_in), swb_free(fan_out), swb_free(fan_audit);
+        for (int c = 0; c < n_contenders; c++)
                 if (res[c].rate <= 0)
                         return false;
         return true;
@@ -460,7 +490,7 @@ int main(int argc, char **argv)
         const char *pt_in = NULL, *pt_out = NULL, *pt_audit = NULL;
         char errstr[512];
         double rate[C__CNT][MAX_ROUNDS], cpu[C__CNT][MAX_ROUNDS],
-            ratio[C__CNT][MAX_ROUNDS];
+            ratio[C__CNT][MAX_ROUNDS], rest[C__CNT][MAX_ROUNDS];
         ssize_t n;
         int a;
 
@@ -471,6 +501,10 @@ int main(int argc, char **argv)
                         count = atol(argv[++a]);
                 else if (!strcmp(argv[a], "--sessions") && a + 1 < argc)
                         sessions = atol(argv[++a]);
+                else if (!strcmp(argv[a], "--broker-pid") && a + 1 < argc)
+                        broker_pid = (pid_t)atol(argv[++a]);
+                else if (!strcmp(argv[a], "--redis") && a + 1 < argc)
+                        redis_url = argv[++a], n_contenders = C__CNT;
                 else if (!strcmp(argv[a], "--rounds") && a + 1 < argc)
                         rounds = atoi(argv[++a]);
                 else if (!strcmp(argv[a], "--bin") && a + 1 < argc)
@@ -484,9 +518,10 @@ int main(int argc, char **argv)
         }
         if (!brokers || count <= 0 || sessions <= 0 || rounds < 1 ||
             rounds > MAX_ROUNDS) {
-                fprintf(stderr,
-                        "usage: swb-bench --brokers B [--count N] [--sessions N] "
-                        "[--rounds 1-9] [--bin DIR]\n");
+                fprintf(
+                    stderr,
+                    "usage: swb-bench --brokers B [--count N] [--sessions N] "
+                    "[--rounds 1-9] [--redis URL] [--broker-pid PID] [--bin DIR]\n");
                 return 2;
         }
         if (pt_in)
@@ -516,23 +551,27 @@ int main(int argc, char **argv)
                         swb_codec_destroy(codec);
                         return 1;
                 }
-                for (int c = 0; c < C__CNT; c++) {
+                for (int c = 0; c < n_contenders; c++) {
                         rate[c][r] = res[c].rate, cpu[c][r] = res[c].cpu_us_msg;
+                        rest[c][r] = res[c].rest_us_msg;
                         ratio[c][r] = res[c].rate / res[C_RAW].rate;
                         printf("pipeline round %d: %-28s %8.0f msg/s %6.2f us CPU/msg"
-                               "  ratio %.2f\n",
+                               " (+%5.2f load, reader, broker)  ratio %.2f\n",
                                r + 1, contender_names[c], res[c].rate,
-                               res[c].cpu_us_msg, ratio[c][r]);
+                               res[c].cpu_us_msg, res[c].rest_us_msg, ratio[c][r]);
                 }
                 fflush(stdout);
         }
         swb_codec_destroy(codec);
         printf("pipeline: medians of %d rounds of %ld requests each (msg/s: requests "
-               "in; ratio: to raw passthrough in the same round)\n",
-               rounds, count);
-        for (int c = 0; c < C__CNT; c++)
-                printf("pipeline: %-28s %8.0f msg/s %6.2f us CPU/msg  ratio %.2f\n",
+               "in; CPU per request: the contender's process, then the load generator, "
+               "reader%s; ratio: to raw passthrough in the same round)\n",
+               rounds, count, broker_pid ? " and broker" : "");
+        for (int c = 0; c < n_contenders; c++)
+                printf("pipeline: %-28s %8.0f msg/s %6.2f us CPU/msg (+%5.2f)  ratio "
+                       "%.2f\n",
                        contender_names[c], median(rate[c], rounds),
-                       median(cpu[c], rounds), median(ratio[c], rounds));
+                       median(cpu[c], rounds), median(rest[c], rounds),
+                       median(ratio[c], rounds));
         return 0;
 }
