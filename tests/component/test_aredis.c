@@ -17,27 +17,6 @@
 #include "swb_id.h"
 #include "swb_mem.h"
 
-static char *redis_url;
-
-static int group_setup(void **state)
-{
-        (void)state;
-        redis_url = swb_test_stack_env("SWB_REDIS_URL");
-        if (!redis_url) {
-                fprintf(stderr,
-                        "SWB_REDIS_URL not in the stack env ($SWB_TEST_STATE/env)\n");
-                return -1;
-        }
-        return 0;
-}
-
-static int group_teardown(void **state)
-{
-        (void)state;
-        free(redis_url);
-        return 0;
-}
-
 /* What the callbacks saw, in the order they ran. */
 struct seen {
         int n;
@@ -89,7 +68,8 @@ static void test_pipelined(void **state)
         static struct seen s;
         static struct tag tags[200];
         char errstr[256], key[100][64], val[100][16];
-        swb_aredis_t *a = swb_aredis_new(redis_url, 2000, errstr, sizeof(errstr));
+        swb_aredis_t *a =
+            swb_aredis_new(swb_test_redis_url, 2000, errstr, sizeof(errstr));
         int i;
         (void)state;
         assert_non_null(a);
@@ -127,7 +107,8 @@ static void test_error_reply(void **state)
         struct tag t = {&s, 0};
         const char *bad[] = {"NOSUCHCOMMAND", "x"};
         char errstr[256];
-        swb_aredis_t *a = swb_aredis_new(redis_url, 2000, errstr, sizeof(errstr));
+        swb_aredis_t *a =
+            swb_aredis_new(swb_test_redis_url, 2000, errstr, sizeof(errstr));
         (void)state;
         memset(&s, 0, sizeof(s));
         cmd(a, &t, 2, bad);
@@ -210,7 +191,8 @@ static void test_destroy_in_flight(void **state)
         struct tag t = {&s, 0};
         const char *ping[] = {"PING"};
         char errstr[256];
-        swb_aredis_t *a = swb_aredis_new(redis_url, 2000, errstr, sizeof(errstr));
+        swb_aredis_t *a =
+            swb_aredis_new(swb_test_redis_url, 2000, errstr, sizeof(errstr));
         (void)state;
         memset(&s, 0, sizeof(s));
         cmd(a, &t, 1, ping);
@@ -238,5 +220,6 @@ int main(void)
             cmocka_unit_test(test_destroy_in_flight),
             cmocka_unit_test(test_bad_url),
         };
-        return cmocka_run_group_tests(tests, group_setup, group_teardown);
+        return cmocka_run_group_tests(tests, swb_test_redis_setup,
+                                      swb_test_redis_teardown);
 }

@@ -19,25 +19,6 @@
 #include "swb_metrics.h"
 #include "swb_redis.h"
 
-static char *redis_url;
-
-static int group_setup(void **state)
-{
-        redis_url = swb_test_stack_env("SWB_REDIS_URL");
-        if (!redis_url) {
-                fprintf(stderr,
-                        "SWB_REDIS_URL not in the stack env ($SWB_TEST_STATE/env)\n");
-                return -1;
-        }
-        return 0;
-}
-
-static int group_teardown(void **state)
-{
-        free(redis_url);
-        return 0;
-}
-
 static time_t utc(int y, int mon, int d, int h, int min)
 {
         struct tm tm = {0};
@@ -93,7 +74,8 @@ static double budget_requests(const char *result)
 static long long ttl_of(const char *key)
 {
         char errstr[256];
-        swb_redis_t *r = swb_redis_new(redis_url, 2000, errstr, sizeof(errstr));
+        swb_redis_t *r =
+            swb_redis_new(swb_test_redis_url, 2000, errstr, sizeof(errstr));
         redisReply *rep = NULL;
         long long ttl;
         assert_non_null(r);
@@ -154,7 +136,7 @@ static void test_disabled_does_nothing(void **state)
 
 static void test_user_daily(void **state)
 {
-        swb_config_t *cfg = config(redis_url, "0.001", "0", "0", "0");
+        swb_config_t *cfg = config(swb_test_redis_url, "0.001", "0", "0", "0");
         swb_budget_t *b = swb_budget_new(cfg, NULL, 0);
         time_t t = utc(2026, 1, 31, 23, 30);
         char user[64], other[64], *key;
@@ -192,7 +174,7 @@ static void test_user_daily(void **state)
 
 static void test_monthly_and_tenant(void **state)
 {
-        swb_config_t *cfg = config(redis_url, "0", "0.05", "0", "0.02");
+        swb_config_t *cfg = config(swb_test_redis_url, "0", "0.05", "0", "0.02");
         swb_budget_t *b = swb_budget_new(cfg, NULL, 0);
         time_t t = utc(2026, 2, 10, 12, 0);
         char tenant[64], u1[64], u2[64], u3[64], *key;
@@ -269,5 +251,6 @@ int main(void)
             cmocka_unit_test(test_monthly_and_tenant),
             cmocka_unit_test(test_redis_down_allows),
         };
-        return cmocka_run_group_tests(tests, group_setup, group_teardown);
+        return cmocka_run_group_tests(tests, swb_test_redis_setup,
+                                      swb_test_redis_teardown);
 }

@@ -22,25 +22,6 @@
 #include "swb_metrics.h"
 #include "swb_redis.h"
 
-static char *redis_url;
-
-static int group_setup(void **state)
-{
-        redis_url = swb_test_stack_env("SWB_REDIS_URL");
-        if (!redis_url) {
-                fprintf(stderr,
-                        "SWB_REDIS_URL not in the stack env ($SWB_TEST_STATE/env)\n");
-                return -1;
-        }
-        return 0;
-}
-
-static int group_teardown(void **state)
-{
-        free(redis_url);
-        return 0;
-}
-
 static double count(swb_metrics_t *m, const char *type, const char *result)
 {
         static const char *const labels[] = {"cache", "result", NULL};
@@ -64,10 +45,11 @@ static swb_cache_t *new_cache(const char *url, swb_metrics_t *m)
 static void test_get_put_invalidate(void **state)
 {
         swb_metrics_t *m = swb_metrics_new();
-        swb_cache_t *c = new_cache(redis_url, m);
+        swb_cache_t *c = new_cache(swb_test_redis_url, m);
         char errstr[256], scope[96], *val = NULL;
         swb_cache_slot_t slot, slot2;
-        swb_redis_t *r = swb_redis_new(redis_url, 1000, errstr, sizeof(errstr));
+        swb_redis_t *r =
+            swb_redis_new(swb_test_redis_url, 1000, errstr, sizeof(errstr));
         redisReply *rep = NULL;
 
         snprintf(scope, sizeof(scope), "hotel:%s", swb_test_unique());
@@ -158,7 +140,7 @@ static swb_err_t load_fails(void *opaque, json_t **val, bool *store)
 static void test_fetch(void **state)
 {
         swb_metrics_t *m = swb_metrics_new();
-        swb_cache_t *c = new_cache(redis_url, m);
+        swb_cache_t *c = new_cache(swb_test_redis_url, m);
         struct loader l = {0, true};
         char query[128];
         json_t *v = NULL;
@@ -399,6 +381,6 @@ int main(void)
             cmocka_unit_test_teardown(test_outage_bumps_epoch, kill_own_redis),
             cmocka_unit_test(test_bad_conf),
         };
-        return cmocka_run_group_tests_name("component.cache", tests, group_setup,
-                                           group_teardown);
+        return cmocka_run_group_tests_name(
+            "component.cache", tests, swb_test_redis_setup, swb_test_redis_teardown);
 }

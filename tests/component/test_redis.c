@@ -15,29 +15,11 @@
 #include "swb_mem.h"
 #include "swb_redis.h"
 
-static char *redis_url;
-
-static int group_setup(void **state)
-{
-        redis_url = swb_test_stack_env("SWB_REDIS_URL");
-        if (!redis_url) {
-                fprintf(stderr,
-                        "SWB_REDIS_URL not in the stack env ($SWB_TEST_STATE/env)\n");
-                return -1;
-        }
-        return 0;
-}
-
-static int group_teardown(void **state)
-{
-        free(redis_url);
-        return 0;
-}
-
 static void test_set_get(void **state)
 {
         char errstr[256] = "", key[128];
-        swb_redis_t *r = swb_redis_new(redis_url, 2000, errstr, sizeof(errstr));
+        swb_redis_t *r =
+            swb_redis_new(swb_test_redis_url, 2000, errstr, sizeof(errstr));
         redisReply *rep = NULL;
         const char *argv[3];
         size_t lens[3];
@@ -80,7 +62,8 @@ static void test_set_get(void **state)
 static void test_error_reply(void **state)
 {
         char errstr[256] = "", key[128];
-        swb_redis_t *r = swb_redis_new(redis_url, 2000, errstr, sizeof(errstr));
+        swb_redis_t *r =
+            swb_redis_new(swb_test_redis_url, 2000, errstr, sizeof(errstr));
         redisReply *rep = (redisReply *)0x1;
         swb_err_t err;
 
@@ -153,8 +136,10 @@ static bool pings(void *arg)
 static void test_reconnect(void **state)
 {
         char errstr[256] = "";
-        swb_redis_t *r = swb_redis_new(redis_url, 2000, errstr, sizeof(errstr)),
-                    *admin = swb_redis_new(redis_url, 2000, errstr, sizeof(errstr));
+        swb_redis_t *r =
+                        swb_redis_new(swb_test_redis_url, 2000, errstr, sizeof(errstr)),
+                    *admin =
+                        swb_redis_new(swb_test_redis_url, 2000, errstr, sizeof(errstr));
         redisReply *rep = NULL;
         long long id;
 
@@ -181,6 +166,6 @@ int main(void)
             cmocka_unit_test(test_bad_url),   cmocka_unit_test(test_redis_down),
             cmocka_unit_test(test_reconnect),
         };
-        return cmocka_run_group_tests_name("component.redis", tests, group_setup,
-                                           group_teardown);
+        return cmocka_run_group_tests_name(
+            "component.redis", tests, swb_test_redis_setup, swb_test_redis_teardown);
 }

@@ -99,6 +99,27 @@ char *swb_test_stack_env(const char *key)
         return val;
 }
 
+char *swb_test_redis_url;
+
+int swb_test_redis_setup(void **state)
+{
+        (void)state;
+        if (!(swb_test_redis_url = swb_test_stack_env("SWB_REDIS_URL"))) {
+                fprintf(stderr,
+                        "SWB_REDIS_URL not in the stack env ($SWB_TEST_STATE/env)\n");
+                return -1;
+        }
+        return 0;
+}
+
+int swb_test_redis_teardown(void **state)
+{
+        (void)state;
+        free(swb_test_redis_url);
+        swb_test_redis_url = NULL;
+        return 0;
+}
+
 static char *swb__test_bin_path(const char *prog)
 {
         const char *dir = getenv("SWB_BIN_DIR");

@@ -14,14 +14,16 @@
 #include <cmocka.h>
 #include <sys/types.h>
 
-/** Deadline multiplier, from SWB_TEST_TIMEOUT_MULTIPLIER (default 1; sanitizer builds set 3). */
+/** Deadline multiplier, from SWB_TEST_TIMEOUT_MULTIPLIER (default 1; sanitizer builds
+ * set 3). */
 double swb_test_tmout_multip(void);
 /** Monotonic milliseconds. */
 int64_t swb_test_now_ms(void);
 /** A deadline `ms` (scaled by the multiplier) from now. */
 int64_t swb_test_deadline(int64_t ms);
 
-/** Waits until cond(arg) returns true or the scaled deadline passes; polls every 20 ms. */
+/** Waits until cond(arg) returns true or the scaled deadline passes; polls every 20 ms.
+ */
 bool swb_test_wait_for(bool (*cond)(void *arg), void *arg, int64_t timeout_ms);
 
 /**
@@ -38,19 +40,27 @@ char *swb_test_stack_env(const char *key);
  */
 pid_t swb_test_spawn(const char *prog, const char *const *argv, const char *const *envp,
                      const char *log_path);
-/** Send `sig` and wait up to timeout_ms for exit. @returns exit status (waitpid form), or -1 on timeout (then SIGKILLed). */
+/** Send `sig` and wait up to timeout_ms for exit. @returns exit status (waitpid form),
+ * or -1 on timeout (then SIGKILLed). */
 int swb_test_stop(pid_t pid, int sig, int64_t timeout_ms);
 
 /** A loopback port nothing listens on (bound, read, closed): for "service down"
  *  tests. Defined in swb_test_tools.c. */
 int swb_test_dead_port(void);
 
+/** cmocka group setup / teardown of the component tests of Redis clients:
+ *  swb_test_redis_url is the stack's SWB_REDIS_URL in between. */
+extern char *swb_test_redis_url;
+int swb_test_redis_setup(void **state);
+int swb_test_redis_teardown(void **state);
+
 /** A fresh unique suffix for topic / group names, so tests do not collide. */
 const char *swb_test_unique(void);
 
 /* ---- Kafka helpers (swb_test_kafka.c) ---- */
 
-/** Create topics (CreateTopics admin request; already-existing is fine). @returns 0 on success. */
+/** Create topics (CreateTopics admin request; already-existing is fine). @returns 0 on
+ * success. */
 int swb_test_create_topics(const char *brokers, const char *const *names, size_t cnt,
                            int partitions);
 
@@ -59,8 +69,8 @@ int swb_test_create_topics(const char *brokers, const char *const *names, size_t
  * messages were seen and then `idle_ms` passed with nothing new, or max_ms
  * (scaled) in all. Calls cb for each; returns the count.
  */
-size_t swb_test_read_topic(const char *brokers, const char *topic, size_t want, int idle_ms,
-                           int max_ms,
+size_t swb_test_read_topic(const char *brokers, const char *topic, size_t want,
+                           int idle_ms, int max_ms,
                            void (*cb)(void *arg, const void *key, size_t key_len,
                                       const void *val, size_t len,
                                       const void *hdrs /* rd_kafka_headers_t* */),

@@ -14,7 +14,7 @@
 #include "swb_metrics.h"
 #include "swb_tools.h"
 
-char *swb_test_pg_url, *swb_test_redis_url;
+char *swb_test_pg_url; /* swb_test_redis_url: swb_test.c */
 
 static const char *swb__domain = "tools";
 static const struct swb_tool *swb__tools;

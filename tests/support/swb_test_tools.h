@@ -18,7 +18,7 @@
 #include "swb_pg.h"
 
 /** The test stack's PostgreSQL and Redis URLs (set by swb_test_tools_setup). */
-extern char *swb_test_pg_url, *swb_test_redis_url;
+extern char *swb_test_pg_url; /* and swb_test_redis_url (swb_test.h) */
 
 /** How a test file's calls reach the tools. */
 typedef swb_err_t(swb_test_tool_dispatch_fn)(const char *tool,
