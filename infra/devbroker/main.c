@@ -9,11 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
@@ -166,21 +169,73 @@ static void rdkafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
         SWB_LOG(l, NULL, "rdkafka %s: %s", fac, buf);
 }
 
-static int create_topic(rd_kafka_mock_cluster_t *mc, const char *topic, int partitions,
-                        int replication)
-{
+/* One topic to create, on a thread of its own. rd_kafka_mock_topic_create()
+ * hands an op to the cluster's thread and waits for it; that thread usually
+ * answers within a millisecond, but now and then it misses the wake-up and
+ * sees the op only when its 1 s poll times out (librdkafka 2.0). One after
+ * the other, 70 topics then took up to 20 s; so each waits at most 50 ms
+ * for the one before it, and a stuck one holds up nothing but itself. */
+struct topic_job {
+        rd_kafka_mock_cluster_t *mc;
+        const char *name;
+        int partitions, replication;
         rd_kafka_resp_err_t err;
-        if (!topic || !*topic)
-                return 0;
-        err = rd_kafka_mock_topic_create(mc, topic, partitions, replication);
-        if (err) {
-                SWB_ERR(NULL, "cannot create topic %s: %s", topic,
-                        rd_kafka_err2str(err));
-                return -1;
+        bool started, joined;
+        pthread_t thr;
+};
+
+static void *create_topic_main(void *arg)
+{
+        struct topic_job *j = arg;
+        j->err =
+            rd_kafka_mock_topic_create(j->mc, j->name, j->partitions, j->replication);
+        return NULL;
+}
+
+/* Create `n` topics (empty names skipped). @returns 0, or -1 (logged). */
+static int create_topics(rd_kafka_mock_cluster_t *mc, char **names, size_t n,
+                         int partitions, int replication)
+{
+        struct topic_job *jobs = swb_calloc(n ? n : 1, sizeof(*jobs));
+        size_t i;
+        int rc = 0;
+        for (i = 0; i < n; i++) {
+                struct topic_job *j = &jobs[i];
+                struct timespec until;
+                *j = (struct topic_job){.mc = mc,
+                                        .name = names[i] && *names[i] ? names[i] : NULL,
+                                        .partitions = partitions,
+                                        .replication = replication};
+                if (!j->name)
+                        continue;
+                if (!(j->started =
+                          !pthread_create(&j->thr, NULL, create_topic_main, j))) {
+                        create_topic_main(j); /* no thread: here, then */
+                        continue;
+                }
+                clock_gettime(CLOCK_REALTIME, &until);
+                until.tv_nsec += 50 * 1000000L;
+                if (until.tv_nsec >= 1000000000L)
+                        until.tv_sec++, until.tv_nsec -= 1000000000L;
+                j->joined = !pthread_timedjoin_np(j->thr, NULL, &until);
         }
-        SWB_INFO(NULL, "created topic %s (%d partitions, replication %d)", topic,
-                 partitions, replication);
-        return 0;
+        for (i = 0; i < n; i++) {
+                if (!jobs[i].name)
+                        continue;
+                if (jobs[i].started && !jobs[i].joined)
+                        pthread_join(jobs[i].thr, NULL);
+                if (jobs[i].err) {
+                        SWB_ERR(NULL, "cannot create topic %s: %s", jobs[i].name,
+                                rd_kafka_err2str(jobs[i].err));
+                        rc = -1;
+                } else {
+                        SWB_INFO(NULL,
+                                 "created topic %s (%d partitions, replication %d)",
+                                 jobs[i].name, partitions, replication);
+                }
+        }
+        swb_free(jobs);
+        return rc;
 }
 
 int main(int argc, char **argv)
@@ -243,23 +298,27 @@ int main(int argc, char **argv)
         }
 
         replication = o.brokers < 3 ? o.brokers : 3;
-        if (create_topic(mc, cfg->topic_requests, o.partitions, replication))
-                goto done;
-        for (i = 0; i < SWB_ARRAY_LEN(swb__domains); i++) {
-                char *t = swb_config_route_topic(cfg, swb__domains[i]);
-                int e = create_topic(mc, t, o.partitions, replication);
-                swb_free(t);
+        {
+                size_t nd = SWB_ARRAY_LEN(swb__domains), n = 5 + nd + o.topics_cnt,
+                       k = 0;
+                char **names = swb_calloc(n, sizeof(*names));
+                int e;
+                names[k++] = swb_strdup(cfg->topic_requests ? cfg->topic_requests : "");
+                for (i = 0; i < nd; i++)
+                        names[k++] = swb_config_route_topic(cfg, swb__domains[i]);
+                names[k++] = swb_strdup(cfg->topic_replies ? cfg->topic_replies : "");
+                names[k++] = swb_strdup(cfg->topic_stream ? cfg->topic_stream : "");
+                names[k++] = swb_strdup(cfg->topic_audit ? cfg->topic_audit : "");
+                names[k++] = swb_strdup(cfg->topic_dlq ? cfg->topic_dlq : "");
+                for (i = 0; i < o.topics_cnt; i++)
+                        names[k++] = swb_strdup(o.topics[i]);
+                e = create_topics(mc, names, k, o.partitions, replication);
+                for (i = 0; i < k; i++)
+                        swb_free(names[i]);
+                swb_free(names);
                 if (e)
                         goto done;
         }
-        if (create_topic(mc, cfg->topic_replies, o.partitions, replication) ||
-            create_topic(mc, cfg->topic_stream, o.partitions, replication) ||
-            create_topic(mc, cfg->topic_audit, o.partitions, replication) ||
-            create_topic(mc, cfg->topic_dlq, o.partitions, replication))
-                goto done;
-        for (i = 0; i < o.topics_cnt; i++)
-                if (create_topic(mc, o.topics[i], o.partitions, replication))
-                        goto done;
 
         bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
         if (o.addr_file && write_addr_file(o.addr_file, bootstraps))
@@ -267,14 +326,15 @@ int main(int argc, char **argv)
         /* /health/live, /health/ready and /metrics like every other process
          * (its port in run.dir/<name>.port when run.dir is set) */
         swb_metrics_register_build_info(swb_metrics_default(), SWB_VERSION);
-        if (!(http = swb_http_new(cfg->http_bind, cfg->http_port, swb_metrics_default(), errstr,
-                                  sizeof(errstr)))) {
+        if (!(http = swb_http_new(cfg->http_bind, cfg->http_port, swb_metrics_default(),
+                                  errstr, sizeof(errstr)))) {
                 SWB_ERR(NULL, "%s", errstr);
                 goto done;
         }
         if (cfg->run_dir && *cfg->run_dir) {
-                port_file = swb_asprintf("%s/%s.port", cfg->run_dir,
-                                         cfg->name && *cfg->name ? cfg->name : "devbroker");
+                port_file =
+                    swb_asprintf("%s/%s.port", cfg->run_dir,
+                                 cfg->name && *cfg->name ? cfg->name : "devbroker");
                 if (swb_http_write_port_file(http, port_file, errstr, sizeof(errstr))) {
                         SWB_ERR(NULL, "%s", errstr);
                         goto done;
@@ -282,8 +342,8 @@ int main(int argc, char **argv)
         }
         printf("%s\n", bootstraps);
         fflush(stdout);
-        SWB_INFO(NULL, "dev broker up: %d broker(s) at %s, http port %d", o.brokers, bootstraps,
-                 swb_http_port(http));
+        SWB_INFO(NULL, "dev broker up: %d broker(s) at %s, http port %d", o.brokers,
+                 bootstraps, swb_http_port(http));
 
         do {
                 if (sigwait(&sigs, &sig))

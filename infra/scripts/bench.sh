@@ -18,7 +18,7 @@ done
 "$BIN/swb-devbroker" --addr-file "$tmp/addr" "${topics[@]}" >/dev/null 2>"$tmp/broker.log" &
 echo $! > "$tmp/pid"
 for _ in $(seq 100); do [ -s "$tmp/addr" ] && break; sleep 0.1; done
-[ -s "$tmp/addr" ] || { echo "bench: dev broker did not start" >&2; exit 1; }
+[ -s "$tmp/addr" ] || { echo "bench: dev broker did not start:" >&2; tail -n 5 "$tmp/broker.log" >&2; exit 1; }
 # A Redis of its own for the stateful supervisor (conversation state).
 redis_url=
 for _ in 1 2 3 4 5; do
