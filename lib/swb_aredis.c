@@ -100,21 +100,18 @@ static void swb__on_disconnect(const redisAsyncContext *ac, int status)
 /* Every reply, and every command of a dropped connection (reply NULL). */
 static void swb__on_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
-        struct swb__acmd *c = privdata, **pp;
+        struct swb__acmd *c = privdata;
         swb_aredis_t *a = c->a;
         redisReply *reply = r;
         char errstr[300] = "";
         swb_err_t err = SWB_OK;
 
-        for (pp = &a->head; *pp && *pp != c; pp = &(*pp)->next)
-                ;
-        if (*pp) {
-                *pp = c->next;
-                if (a->tail == c)
-                        for (a->tail = a->head; a->tail && a->tail->next;
-                             a->tail = a->tail->next)
-                                ;
-        }
+        /* replies, and the failures of a dropped connection, come in the
+         * order the commands were queued (one connection at a time: no new
+         * connection is made while the old one's callbacks run) */
+        a->head = c->next;
+        if (!a->head)
+                a->tail = NULL;
         a->inflight--;
         if (!reply) {
                 /* the connection is gone: no new command may join it */

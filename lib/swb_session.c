@@ -86,27 +86,6 @@ static json_t *swb__stack_parse(const redisReply *r)
         return stack;
 }
 
-json_t *swb_session_stack(swb_session_store_t *st, const char *session_id,
-                          bool *degraded)
-{
-        redisReply *r = NULL;
-        char errstr[256];
-        json_t *stack = NULL;
-        swb_err_t err;
-        *degraded = !st->redis;
-        if (!st->redis)
-                return json_array();
-        err = swb_redis_cmd(st->redis, &r, errstr, sizeof(errstr), "GET swb:s:%s",
-                            session_id);
-        if (!err)
-                stack = swb__stack_parse(r);
-        swb__result(st, err, "GET", errstr, stack ? "hit" : "miss");
-        if (r)
-                freeReplyObject(r);
-        *degraded = err != SWB_OK;
-        return stack ? stack : json_array();
-}
-
 struct swb__stack_req {
         swb_session_store_t *st;
         swb_session_stack_cb *cb;

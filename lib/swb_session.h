@@ -40,14 +40,6 @@ swb_session_store_t *swb_session_store_new(const swb_config_t *cfg, char *errstr
 void swb_session_store_destroy(swb_session_store_t *st);
 
 /**
- * The dialog stack of a session.
- * @returns a new reference to a JSON array (empty for an unknown or expired
- * session, or when Redis is unreachable: then *degraded = true).
- */
-json_t *swb_session_stack(swb_session_store_t *st, const char *session_id,
-                          bool *degraded);
-
-/**
  * Record a turn: write the stack (if not NULL) and append the turn, in one
  * round trip, refreshing both TTLs.
  */
@@ -62,7 +54,9 @@ typedef void swb_session_stack_cb(void *opaque, json_t *stack, bool degraded);
 typedef void swb_session_done_cb(void *opaque, swb_err_t err);
 
 /**
- * swb_session_stack() without waiting.
+ * Read the dialog stack of a session without waiting: `cb` gets a JSON array
+ * (empty for an unknown or expired session, or when Redis failed: then
+ * degraded = true).
  * @returns SWB_OK: `cb` will run; otherwise (no redis.url, Redis down and in
  *          its reconnect back-off) the error, and `cb` will not run.
  */

@@ -201,20 +201,16 @@ static void swb__recorded(void *opaque, swb_err_t err)
         swb__pending_destroy(p);
 }
 
-/* Record a turn of the session (not when its state could not be read): on
- * the non-blocking connection, the job waiting for it, when the request was
- * deferred for the read; else at once. */
+/* Record a turn of the session, on the non-blocking connection: only when
+ * its state was read there (so the request is deferred, and its job waits
+ * for the write too). */
 static void swb__record(struct swb__pending *p, const json_t *stack, const char *role,
                         const char *text, const char *agent)
 {
-        swb_session_store_t *st = p->s->sessions;
-        if (p->degraded)
-                return;
-        if (p->deferred && !swb_session_record_async(st, p->sid, stack, role, text,
-                                                     agent, swb__recorded, p))
+        if (!p->degraded &&
+            !swb_session_record_async(p->s->sessions, p->sid, stack, role, text, agent,
+                                      swb__recorded, p))
                 p->recording++;
-        else if (!p->deferred)
-                swb_session_record(st, p->sid, stack, role, text, agent);
 }
 
 /* Phase 2: the decision is known (classifier, model or fallback): combine it
