@@ -131,7 +131,7 @@ void swb_agent_poll(void *opaque, int timeout_ms)
         }
         if (a->retention && swb_worker_dependency_up(a->worker, "postgres")) {
                 swb_retention_run(a->retention, a->pg);
-                swb_tools_booking_sweep(a->cfg, a->pg, a->cache);
+                swb_tools_booking_sweep(a->cfg, a->pg, a->cache, &a->next_sweep_ms);
         }
 }
 

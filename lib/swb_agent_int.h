@@ -21,6 +21,7 @@ struct swb_agent_s {
         swb_pg_t *pg;       /* connected lazily; dropped when it breaks */
         bool pg_dependency; /* the worker pauses while PostgreSQL is down */
         struct swb_retention_s *retention; /* prunes the inbox and tool results */
+        int64_t next_sweep_ms;             /* swb_tools_booking_sweep's schedule */
         swb_cache_t *cache;                /* NULL without redis.url */
         swb_llm_t *llm;                    /* NULL without llm.url */
         swb_usage_t *usage;

@@ -344,11 +344,13 @@ long swb_tools_booking_expire(swb_pg_t *pg, swb_cache_t *cache, int minutes, int
  * more to do; a minute after a failure, which is logged), runs
  * swb_tools_booking_expire() in batches with cfg's booking.hold.minutes.
  * Does nothing when `pg` is NULL (call it only while PostgreSQL is up) or
- * when holds never expire. The schedule is per process: of several agents of
- * one process, one runs it. Thread-safe (`pg` is the caller's).
+ * when holds never expire. `*next_ms` is the caller's schedule (monotonic ms
+ * of the next run; 0: due now), kept between calls. Replicas may sweep at
+ * the same time: they take disjoint bookings (swb_tools_booking_expire()).
  * @returns the number of bookings cancelled by this call.
  */
-long swb_tools_booking_sweep(const swb_config_t *cfg, swb_pg_t *pg, swb_cache_t *cache);
+long swb_tools_booking_sweep(const swb_config_t *cfg, swb_pg_t *pg, swb_cache_t *cache,
+                             int64_t *next_ms);
 
 /* The cancel and pay tools of each kind, defined once (lib/tools/booking.c)
  * and listed by their domain and by customer_service (which pays or cancels a

@@ -470,19 +470,17 @@ long swb_tools_booking_expire(swb_pg_t *pg, swb_cache_t *cache, int minutes, int
         return (long)i;
 }
 
-long swb_tools_booking_sweep(const swb_config_t *cfg, swb_pg_t *pg, swb_cache_t *cache)
+long swb_tools_booking_sweep(const swb_config_t *cfg, swb_pg_t *pg, swb_cache_t *cache,
+                             int64_t *next_ms)
 {
-        static int64_t next_ms;
-        int64_t due = __atomic_load_n(&next_ms, __ATOMIC_RELAXED), t0 = swb_mono_ms(),
-                next = t0 + SWEEP_EVERY_MS;
+        int64_t t0 = swb_mono_ms();
         int minutes = hold_minutes(cfg);
         long total = 0, n;
         char errstr[512];
 
-        if (!pg || minutes <= 0 || t0 < due ||
-            !__atomic_compare_exchange_n(&next_ms, &due, next, false, __ATOMIC_RELAXED,
-                                         __ATOMIC_RELAXED))
-                return 0; /* not due, or another agent of this process runs it */
+        if (!pg || minutes <= 0 || t0 < *next_ms)
+                return 0;
+        *next_ms = t0 + SWEEP_EVERY_MS;
         for (;;) {
                 n = swb_tools_booking_expire(pg, cache, minutes, SWEEP_BATCH, errstr,
                                              sizeof(errstr));
@@ -496,8 +494,7 @@ long swb_tools_booking_sweep(const swb_config_t *cfg, swb_pg_t *pg, swb_cache_t 
                         break;
                 if (swb_mono_ms() >= t0 + SWEEP_BUDGET_MS) {
                         /* more to do: soon, not now */
-                        __atomic_store_n(&next_ms, swb_mono_ms() + SWEEP_SOON_MS,
-                                         __ATOMIC_RELAXED);
+                        *next_ms = swb_mono_ms() + SWEEP_SOON_MS;
                         break;
                 }
         }

@@ -324,7 +324,8 @@ static void test_holds_off(void **state)
         backdate(u->pg, b, 7 * 24 * 60);
         assert_int_equal(
             swb_tools_booking_expire(u->pg, NULL, 0, 500, errstr, sizeof(errstr)), 0);
-        assert_int_equal(swb_tools_booking_sweep(u->cfg, u->pg, NULL), 0);
+        assert_int_equal(swb_tools_booking_sweep(u->cfg, u->pg, NULL, &(int64_t){0}),
+                         0);
         assert_state(u->pg, b, "pending");
         r = swb_test_call(u, "process_flight_payment",
                           "{\"booking_id\":%lld,\"payment_method\":\"e_wallet\"}", b);
@@ -463,22 +464,23 @@ static void test_racing_expiries(void **state)
 }
 
 /* The agents' sweep: runs at once when first due, then not again within the
- * minute. (The schedule is per process: no other test of this file sweeps
- * with holds on.) */
+ * minute. */
 static void test_sweep_when_due(void **state)
 {
         struct swb_test_user *u = &((struct fixture *)*state)->u;
         struct stock *s = &((struct fixture *)*state)->s;
         long long first, second;
+        int64_t next = 0; /* the caller's schedule: due now */
 
         first = book_places(u, s, 2);
         second = book_places(u, s, 3);
         backdate(u->pg, first, HOLD + 1);
-        assert_int_equal(swb_tools_booking_sweep(u->cfg, NULL, NULL), 0); /* no pg */
-        assert_true(swb_tools_booking_sweep(u->cfg, u->pg, NULL) >= 1);
+        assert_int_equal(swb_tools_booking_sweep(u->cfg, NULL, NULL, &next),
+                         0); /* no pg */
+        assert_true(swb_tools_booking_sweep(u->cfg, u->pg, NULL, &next) >= 1);
         assert_state(u->pg, first, EXPIRED);
         backdate(u->pg, second, HOLD + 1);
-        assert_int_equal(swb_tools_booking_sweep(u->cfg, u->pg, NULL), 0);
+        assert_int_equal(swb_tools_booking_sweep(u->cfg, u->pg, NULL, &next), 0);
         assert_state(u->pg, second, "pending");
         assert_int_equal(swb_test_places_left(u->pg, s->tour, s->ci), 7);
 }
